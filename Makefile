@@ -1,0 +1,49 @@
+# testgate — the two commands a new user needs:
+#   make pipeline   run the whole contract + API test pipeline on the example services
+#   make test       run testgate's own test suite (installs everything it needs)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat VERSION)
+ENV ?= local
+
+.PHONY: help pipeline test lint tools bench clean
+
+help:
+	@echo "make pipeline [BREAK=provider] [ENV=local]  run the example pipeline locally"
+	@echo "make test                                   run the test suite (installs what it needs)"
+	@echo "make lint                                   ruff over the Python code"
+	@echo "make bench                                  run the benchmarks under benchmarks/"
+
+# Create .venv and install testgate with its extras, once; fast when already there.
+$(STAMP): pyproject.toml VERSION
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[examples,dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# BREAK=provider starts the example provider with a deliberate contract break,
+# to show what the gate catches (exit 1, the mismatch in the summary).
+pipeline: $(STAMP)
+	@EXAMPLE_BREAK='$(BREAK)' $(BIN)/testgate pipeline --env '$(ENV)'
+
+# Tools the template tests run for real (gitlab-ci-local, groovy, ...): installed
+# by the script, which is idempotent and quiet when everything is there.
+tools: $(STAMP)
+	@bash scripts/ci/install-tools.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check scripts tests examples benchmarks
+
+test: $(STAMP) tools lint
+	PATH="$(CURDIR)/$(BIN):$(CURDIR)/.tools/node_modules/.bin:$$PATH" $(BIN)/pytest
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+
+clean:
+	rm -rf reports pacts .pytest_cache

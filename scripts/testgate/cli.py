@@ -1,0 +1,80 @@
+"""``testgate``: one thin command-line tool behind every CI template.
+
+Each sub-command lives in ``testgate.commands.<module>`` and exposes
+``HELP`` (one line), ``build_parser()`` and ``main(argv, environ) -> int``,
+so it can be run and tested on its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from testgate import __version__
+from testgate.errors import ExitCode
+
+# command name -> module under testgate.commands (one line each; keep sorted by pipeline order)
+COMMANDS: dict[str, str] = {
+    "consumer": "consumer",
+    "verify": "verify",
+    "api-tests": "api_tests",
+    "report": "report",
+    "pipeline": "pipeline",
+    "envs": "envs",
+}
+
+USAGE = """\
+usage: testgate <command> [options]
+
+API tests and Pact contract tests as CI gates.
+
+commands:
+{commands}
+
+Run `testgate <command> --help` for a command's options and examples.
+
+exit codes: 0 passed, 1 gate failed, 2 usage or configuration error, 3 could not decide
+
+examples:
+  testgate pipeline --env local        # consumer pacts -> verify -> API tests -> report
+  testgate report reports/*.xml        # one pass/fail decision over JUnit files
+"""
+
+
+def _load(name: str):
+    return importlib.import_module(f"testgate.commands.{COMMANDS[name]}")
+
+
+def _usage() -> str:
+    lines = []
+    for name in COMMANDS:
+        try:
+            help_line = _load(name).HELP
+        except ModuleNotFoundError:  # a command not built yet in this checkout
+            continue
+        lines.append(f"  {name:<20} {help_line}")
+    return USAGE.format(commands="\n".join(lines))
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Dispatch to a sub-command and return its exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    env = os.environ if environ is None else environ
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return ExitCode.OK if args else ExitCode.USAGE
+    if args[0] in {"-V", "--version"}:
+        print(f"testgate {__version__}")
+        return ExitCode.OK
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"testgate: unknown command {name!r}\n", file=sys.stderr)
+        print(_usage(), file=sys.stderr)
+        return ExitCode.USAGE
+    return int(_load(name).main(rest, env))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Thin commands: parse arguments, load settings, call the library, return an exit code."""

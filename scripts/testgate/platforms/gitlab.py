@@ -1,0 +1,49 @@
+"""GitLab CI: collapsible sections, a Markdown report file and a dotenv of outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator
+
+from testgate.platforms.base import Platform
+
+
+class GitLabPlatform(Platform):
+    """Writes ``reports/<job>.md`` and ``reports/testgate.env`` (for ``artifacts:reports:dotenv``)."""
+
+    name = "gitlab"
+
+    def job_name(self) -> str:
+        raw = self.environ.get("TESTGATE_JOB_NAME") or self.environ.get("CI_JOB_NAME") or "testgate"
+        return re.sub(r"[^A-Za-z0-9_.-]", "-", raw)
+
+    def summary(self, markdown: str) -> None:
+        markdown = self.redact(markdown)
+        path = self.reports_dir() / f"{self.job_name()}.md"
+        self._append(path, markdown if markdown.endswith("\n") else markdown + "\n")
+        print(markdown, file=self.stdout, flush=True)
+
+    def output(self, name: str, value: str) -> None:
+        key = "TESTGATE_OUT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+        # dotenv artifacts take one line per variable.
+        flat = self.redact(value).replace("\n", " ")
+        self._append(self.reports_dir() / "testgate.env", f"{key}={flat}\n")
+
+    @contextlib.contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        section = re.sub(r"[^a-z0-9_]", "_", title.lower())[:40] or "testgate"
+        print(
+            f"\x1b[0Ksection_start:{int(time.time())}:{section}[collapsed=false]\r\x1b[0K{title}",
+            file=self.stdout,
+            flush=True,
+        )
+        try:
+            yield
+        finally:
+            print(
+                f"\x1b[0Ksection_end:{int(time.time())}:{section}\r\x1b[0K",
+                file=self.stdout,
+                flush=True,
+            )
