@@ -7,6 +7,16 @@ cd "$(dirname "$0")/../.."
 need_apt=()
 # Sections are added by the features that need them (templates, monitor, HTML report).
 
+# --- GitLab templates: gitlab-ci-local runs gitlab/example.gitlab-ci.yml (shell executor).
+# 4.73.0 is the newest release that still runs on Node 20; it copies the project with rsync.
+GITLAB_CI_LOCAL_VERSION=4.73.0
+if ! [ -x .tools/node_modules/.bin/gitlab-ci-local ] \
+  || [ "$(.tools/node_modules/.bin/gitlab-ci-local --version 2>/dev/null)" != "$GITLAB_CI_LOCAL_VERSION" ]; then
+  echo "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION into .tools"
+  npm install --prefix .tools --no-audit --no-fund --silent "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" >/dev/null
+fi
+command -v rsync >/dev/null || need_apt+=(rsync)
+
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need_apt[*]}"
