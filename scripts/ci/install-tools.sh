@@ -17,6 +17,10 @@ if ! [ -x .tools/node_modules/.bin/gitlab-ci-local ] \
 fi
 command -v rsync >/dev/null || need_apt+=(rsync)
 
+# --- Monitor: the integration tests push metrics to a real Pushgateway on 127.0.0.1
+# (started by the test fixture on a free port, never the system service).
+command -v prometheus-pushgateway >/dev/null || need_apt+=(prometheus-pushgateway)
+
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need_apt[*]}"
