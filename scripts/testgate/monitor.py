@@ -1,0 +1,324 @@
+"""Production monitoring: run the read-only smoke checks against an environment.
+
+A *smoke check* is an API test marked ``@pytest.mark.smoke``: read-only, safe to
+run against production on a schedule. :func:`run_smoke_checks` runs them with
+pytest (with the :mod:`testgate.pytest_smoke` plugin, which refuses any request
+that could change data), and :func:`read_checks` turns the JUnit file that the
+run writes into one :class:`CheckResult` per check with its outcome and latency.
+
+The library never prints and never reads ``os.environ``: the ``monitor`` command
+passes the environment in and reports the :class:`MonitorRun` it gets back.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lxml import etree
+
+from testgate.errors import ReportError, ToolError
+
+SMOKE_MARKER = "smoke"
+PYTEST_PLUGIN = "testgate.pytest_smoke"
+
+# pytest's exit codes that still mean "the run happened and wrote its JUnit".
+_PYTEST_RAN = {0, 1}
+_PYTEST_NO_TESTS = 5
+
+PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One smoke check as the run saw it.
+
+    Attributes:
+        check: the check's id, ``"<classname>::<name>"`` (the report's test id).
+        outcome: ``passed``, ``failed``, ``error`` or ``skipped``.
+        duration: seconds the check's call took (pytest's ``call`` phase: its latency).
+        message: the failure or error message, empty when it passed.
+    """
+
+    check: str
+    outcome: str
+    duration: float
+    message: str = ""
+
+    @property
+    def success(self) -> bool:
+        """True when the check passed (a skipped check is neither up nor down)."""
+        return self.outcome == PASSED
+
+
+@dataclass(frozen=True)
+class MonitorRun:
+    """The result of one monitor run against one environment.
+
+    Attributes:
+        environment: the environment name (``prod``, ``local``...).
+        service: the service the checks watch (metric label).
+        target_url: the base URL the checks ran against ("" when the tests pick it).
+        checks: every check that ran, in report order.
+        started_at: when the run started (UTC).
+        elapsed: seconds the whole run took.
+        junit: the JUnit file the run wrote.
+        error: why the run could not decide (no checks, unreadable JUnit), else "".
+    """
+
+    environment: str
+    service: str
+    target_url: str
+    checks: tuple[CheckResult, ...]
+    started_at: datetime
+    elapsed: float
+    junit: Path | None = None
+    error: str = ""
+    totals: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def decided(self) -> bool:
+        """False when the run could not tell whether the service works."""
+        return not self.error and any(c.outcome != SKIPPED for c in self.checks)
+
+    @property
+    def failing(self) -> tuple[CheckResult, ...]:
+        """The checks that failed or errored."""
+        return tuple(c for c in self.checks if c.outcome in (FAILED, ERROR))
+
+    @property
+    def passed(self) -> bool:
+        """True only when the run decided and no check failed (fails closed)."""
+        return self.decided and not self.failing
+
+    @property
+    def state(self) -> str:
+        """``pass`` or ``fail``: what alerts compare between runs (undecided is ``fail``)."""
+        return "pass" if self.passed else "fail"
+
+
+def count_outcomes(checks: Sequence[CheckResult]) -> dict[str, int]:
+    """Totals in the report's shape: tests, passed, failed, errors, skipped."""
+    totals = {"tests": len(checks), "passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    key = {PASSED: "passed", FAILED: "failed", ERROR: "errors", SKIPPED: "skipped"}
+    for check in checks:
+        totals[key[check.outcome]] += 1
+    return totals
+
+
+def build_pytest_argv(
+    tests: Sequence[str | Path],
+    junit: Path,
+    *,
+    marker: str = SMOKE_MARKER,
+    read_only: bool = True,
+    extra_args: Sequence[str] = (),
+    python: str = sys.executable,
+) -> list[str]:
+    """The pytest command line of a monitor run.
+
+    Args:
+        tests: test files or folders holding the API tests.
+        junit: where pytest writes its JUnit XML.
+        marker: the marker expression that selects the smoke checks.
+        read_only: load the guard that fails any request other than GET/HEAD/OPTIONS.
+        extra_args: more pytest arguments (for example ``-x``).
+        python: the interpreter that runs pytest.
+    """
+    argv = [
+        python,
+        "-m",
+        "pytest",
+        *[str(t) for t in tests],
+        "-m",
+        marker,
+        f"--junitxml={junit}",
+        # The JUnit time of a check is then its call, not fixture setup: the latency.
+        "-o",
+        "junit_duration_report=call",
+        "-o",
+        "junit_family=xunit2",
+        "-p",
+        PYTEST_PLUGIN,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rN",
+    ]
+    if read_only:
+        argv.append("--testgate-read-only")
+    argv.extend(extra_args)
+    return argv
+
+
+def run_smoke_checks(
+    tests: Sequence[str | Path],
+    junit: Path,
+    *,
+    environment: str,
+    service: str,
+    target_url: str,
+    environ: Mapping[str, str],
+    cwd: Path,
+    marker: str = SMOKE_MARKER,
+    timeout: float = 600.0,
+    extra_args: Sequence[str] = (),
+) -> MonitorRun:
+    """Run the smoke checks with pytest and read back what they did.
+
+    The tests see ``TESTGATE_TARGET_URL`` and ``TESTGATE_ENV`` in their
+    environment, plus ``TESTGATE_READ_ONLY=true``.
+
+    Args:
+        tests: test files or folders holding the API tests.
+        junit: where the JUnit XML goes (its folder is created).
+        environment: the environment name.
+        service: the service name (metric and alert label).
+        target_url: the base URL of the environment ("" to let the tests decide).
+        environ: the environment the tests run with.
+        cwd: the folder pytest runs in (the project root).
+        marker: the marker expression that selects the smoke checks.
+        timeout: seconds before the whole run is stopped.
+        extra_args: more pytest arguments.
+
+    Returns:
+        The run; ``error`` says why it could not decide, if it could not.
+
+    Raises:
+        ToolError: pytest could not be started or ran past ``timeout``.
+    """
+    for path in tests:
+        if not Path(cwd, path).exists():
+            raise ToolError(
+                f"smoke checks not found: {path} does not exist",
+                hint="point --tests (or TESTGATE_API_TESTS) at the API tests folder",
+            )
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    junit.unlink(missing_ok=True)  # a stale file must never pass for this run's result
+    env = dict(environ)
+    env.update(
+        {
+            "TESTGATE_ENV": environment,
+            "TESTGATE_READ_ONLY": "true",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    if target_url:
+        env["TESTGATE_TARGET_URL"] = target_url
+    argv = build_pytest_argv(tests, junit, marker=marker, extra_args=extra_args)
+    started_at = datetime.now(UTC)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(
+            f"smoke checks ran past the {timeout:.0f} s timeout",
+            hint="raise --timeout or make the checks faster (they run on a schedule)",
+        ) from exc
+    except OSError as exc:
+        raise ToolError(f"cannot start pytest ({argv[0]}): {exc}") from exc
+    elapsed = time.monotonic() - start
+
+    def run(checks: tuple[CheckResult, ...], error: str = "") -> MonitorRun:
+        return MonitorRun(
+            environment=environment,
+            service=service,
+            target_url=target_url,
+            checks=checks,
+            started_at=started_at,
+            elapsed=elapsed,
+            junit=junit if junit.is_file() else None,
+            error=error,
+            totals=count_outcomes(checks),
+        )
+
+    if proc.returncode == _PYTEST_NO_TESTS:
+        return run(
+            (),
+            f"no smoke checks selected by -m {marker!r} in {', '.join(map(str, tests))}: "
+            "mark the read-only API tests with @pytest.mark.smoke",
+        )
+    if proc.returncode not in _PYTEST_RAN or not junit.is_file():
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+        return run((), f"pytest exited {proc.returncode}: " + " | ".join(tail))
+    try:
+        checks = read_checks(junit)
+    except ReportError as exc:
+        return run((), str(exc))
+    if not checks:
+        return run((), f"{junit} holds no test cases")
+    return run(checks)
+
+
+def _safe_parser() -> etree.XMLParser:
+    # No entities, no network, no huge trees: a JUnit file is data, never a program.
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def read_checks(junit: Path) -> tuple[CheckResult, ...]:
+    """One :class:`CheckResult` per ``<testcase>`` of a pytest JUnit file.
+
+    Raises:
+        ReportError: the file is missing or is not JUnit XML.
+    """
+    try:
+        root = etree.parse(str(junit), _safe_parser()).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise ReportError(
+            f"cannot read the monitor's JUnit file {junit}: {exc}",
+            hint="the smoke-check run did not finish; see its log",
+        ) from exc
+    if root.tag not in ("testsuites", "testsuite"):
+        raise ReportError(f"{junit} is not JUnit XML (root element <{root.tag}>)")
+    results = []
+    for case in root.iter("testcase"):
+        classname = case.get("classname") or ""
+        name = case.get("name") or ""
+        if not classname:
+            suite = case.getparent()
+            classname = suite.get("name", "") if suite is not None else ""
+        try:
+            duration = max(0.0, float(case.get("time") or 0.0))
+        except ValueError:
+            duration = 0.0
+        outcome, message = PASSED, ""
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
+                message = (child.get("message") or (child.text or "")).strip()
+                if outcome != SKIPPED:
+                    break
+        results.append(CheckResult(f"{classname}::{name}", outcome, duration, message[:500]))
+    return tuple(results)
+
+
+def render_monitor_md(run: MonitorRun) -> str:
+    """The job summary of a monitor run: one row per check with its latency."""
+    status = "PASS" if run.passed else ("ERROR" if not run.decided else "FAIL")
+    lines = [
+        f"## testgate monitor: {status}",
+        "",
+        f"environment `{run.environment}`, service `{run.service}`"
+        + (f", target {run.target_url}" if run.target_url else "")
+        + f"; {len(run.checks)} checks in {run.elapsed:.1f} s",
+        "",
+    ]
+    if run.error:
+        lines += [f"**Could not decide:** {run.error}", ""]
+    if run.checks:
+        lines += ["| check | result | latency |", "|---|---|---|"]
+        for c in run.checks:
+            mark = {PASSED: "✅ pass", FAILED: "❌ fail", ERROR: "❌ error", SKIPPED: "⏭ skip"}
+            lines.append(f"| `{c.check}` | {mark[c.outcome]} | {c.duration * 1000:.0f} ms |")
+        lines.append("")
+    for c in run.failing:
+        first = c.message.splitlines()[0] if c.message else "(no message)"
+        lines.append(f"- `{c.check}`: {first}")
+    return "\n".join(lines).rstrip() + "\n"
