@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "pipeline": "pipeline",
     "envs": "envs",
+    "monitor": "monitor",
 }
 
 USAGE = """\
