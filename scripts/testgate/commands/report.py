@@ -1,0 +1,218 @@
+"""``testgate report``: JUnit XML in, one summary and one pass/fail decision out."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from testgate import __version__
+from testgate.commands._common import make_parser, run
+from testgate.config import parse_bool, resolve
+from testgate.errors import ConfigError, ExitCode
+from testgate.gate import decide_gate, load_baseline
+from testgate.junit import expand_paths, parse_reports, read_tests, write_junit
+from testgate.model import FileResult, GateDecision, Report
+from testgate.platforms import Platform
+from testgate.policy import load_policy
+from testgate.render import (
+    DEFAULT_MAX_SIZE,
+    RenderContext,
+    console_text,
+    iter_json,
+    render_report_md,
+    report_json,
+)
+
+HELP = "merge JUnit XML reports and decide pass/fail under a gate policy"
+
+EXAMPLES = """\
+  testgate report reports/*.xml
+  testgate report 'build/**/TEST-*.xml' --policy gate.toml --json reports/report.json
+  testgate report reports/ --markdown summary.md --max-size 65000   # fits a PR comment
+  testgate report reports/ --baseline main-report.json              # fail only on new failures
+  TESTGATE_REPORT_PATHS='shard-*/junit.xml' testgate report --dry-run
+"""
+
+ANNOTATION_LIMIT = 10
+"""GitHub shows at most 10 error annotations per step; the decision takes the last one."""
+PROGRESS_MIN_FILES = 10
+PROGRESS_EVERY_SECONDS = 2.0
+WARNINGS_SHOWN = 20
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``testgate report`` argument parser."""
+    parser = make_parser(
+        "report",
+        "Read JUnit XML reports (files, directories, globs), merge them, and make one gate "
+        "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit "
+        "outputs. Zero tests, a missing or malformed file is never a pass.",
+        EXAMPLES,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="JUnit XML files, directories (every *.xml below) or globs "
+        "(env TESTGATE_REPORT_PATHS, space-separated)",
+    )
+    parser.add_argument("--policy", metavar="FILE", help="gate policy TOML (env TESTGATE_POLICY)")
+    parser.add_argument("--json", metavar="FILE", help="write the report JSON (env TESTGATE_JSON)")
+    parser.add_argument(
+        "--json-tests",
+        action="store_const",
+        const=True,
+        default=None,
+        help="include one entry per test case in the JSON (env TESTGATE_JSON_TESTS)",
+    )
+    parser.add_argument(
+        "--markdown", metavar="FILE", help="write the Markdown summary (env TESTGATE_MARKDOWN)"
+    )
+    parser.add_argument(
+        "--max-size",
+        metavar="BYTES",
+        help=f"size limit of the Markdown summary (default {DEFAULT_MAX_SIZE}, just under "
+        "GitHub's 1 MiB; 65000 for a PR comment; env TESTGATE_MAX_SIZE)",
+    )
+    parser.add_argument(
+        "--junit-out",
+        metavar="FILE",
+        help="write the merged report as JUnit XML (env TESTGATE_JUNIT_OUT)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report JSON of an earlier run: fail only on new failures (env TESTGATE_BASELINE)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_const",
+        const=True,
+        default=None,
+        help="report the decision but exit 0 on a failed gate (env TESTGATE_DRY_RUN)",
+    )
+    return parser
+
+
+def _progress(platform: Platform, count: int):
+    if count < PROGRESS_MIN_FILES:
+        return None
+    state = {"last": time.monotonic(), "tests": 0}
+
+    def report(index: int, total: int, result: FileResult) -> None:
+        state["tests"] += result.tests
+        now = time.monotonic()
+        if index == total or now - state["last"] >= PROGRESS_EVERY_SECONDS or index == 1:
+            state["last"] = now
+            platform.info(f"[{index}/{total}] files read, {state['tests']} tests so far")
+
+    return report
+
+
+def _write_text(path: Path, chunks) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+    os.replace(tmp, path)
+
+
+def _annotate(platform: Platform, report: Report, decision: GateDecision, verdict: str) -> None:
+    excused = decision.quarantined_ids
+    failing = [f for f in report.failures if f.id not in excused]
+    room = ANNOTATION_LIMIT - 1  # the last one is the decision itself
+    for f in failing[:room]:
+        msg = f"{f.outcome}: {f.id}" + (f": {f.message}" if f.message else "")
+        platform.error(msg[:2000], file=f.file, line=f.line)
+    more = len(failing) - room
+    extra = f" ({more} more failures in the summary)" if more > 0 else ""
+    platform.error(f"{verdict}: {'; '.join(decision.reasons)[:2000]}{extra}")
+
+
+def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
+    patterns = list(args.paths) or (resolve(None, env, "TESTGATE_REPORT_PATHS") or "").split()
+    if not patterns:
+        raise ConfigError(
+            "no report paths given",
+            hint="pass files, directories or globs (testgate report reports/*.xml) or set "
+            "TESTGATE_REPORT_PATHS",
+        )
+    policy_file = resolve(args.policy, env, "TESTGATE_POLICY")
+    json_file = resolve(args.json, env, "TESTGATE_JSON")
+    md_file = resolve(args.markdown, env, "TESTGATE_MARKDOWN")
+    junit_out = resolve(args.junit_out, env, "TESTGATE_JUNIT_OUT")
+    baseline_file = resolve(args.baseline, env, "TESTGATE_BASELINE")
+    dry_run = parse_bool(resolve(args.dry_run, env, "TESTGATE_DRY_RUN", False), "dry-run")
+    json_tests = parse_bool(
+        resolve(args.json_tests, env, "TESTGATE_JSON_TESTS", False), "json-tests"
+    )
+    raw_size = resolve(args.max_size, env, "TESTGATE_MAX_SIZE", DEFAULT_MAX_SIZE)
+    try:
+        max_size = int(raw_size)
+        if max_size < 200:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"max-size must be a number of bytes >= 200, not {raw_size!r}",
+            hint="--max-size 65000 (env TESTGATE_MAX_SIZE)",
+        ) from None
+
+    policy = load_policy(Path(policy_file) if policy_file else None)
+    baseline = load_baseline(Path(baseline_file)) if baseline_file else None
+    inputs = expand_paths(patterns)
+    keep_tests = bool(junit_out) or (json_tests and bool(json_file))
+    report = parse_reports(inputs, keep_tests=keep_tests, progress=_progress(platform, len(inputs)))
+    try:
+        today = dt.datetime.now(dt.UTC).date()
+        decision = decide_gate(report, policy, today=today, baseline=baseline)
+        ctx = RenderContext(
+            version=__version__,
+            generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            dry_run=dry_run,
+            full_report=json_file,
+        )
+        for warning in [*report.warnings, *decision.warnings][:WARNINGS_SHOWN]:
+            platform.warning(warning)
+        hidden = len(report.warnings) + len(decision.warnings) - WARNINGS_SHOWN
+        if hidden > 0:
+            platform.warning(f"{hidden} more warnings (see the JSON report)")
+        platform.info(console_text(report, decision, ctx))
+
+        if json_file:
+            tests = read_tests(report) if json_tests else None
+            _write_text(Path(json_file), iter_json(report_json(report, decision, ctx, tests)))
+        if junit_out:
+            write_junit(report, Path(junit_out))
+        markdown = render_report_md(report, decision, ctx, max_size=max_size)
+        if md_file:
+            _write_text(Path(md_file), [markdown])
+        platform.summary(markdown)
+        platform.output("decision", decision.decision)
+        platform.output("tests", str(report.totals.tests))
+        platform.output("failed", str(report.totals.failed + report.totals.errors))
+    finally:
+        if report.tests_file is not None:
+            report.tests_file.unlink(missing_ok=True)
+
+    if decision.decision == "error":
+        _annotate(platform, report, decision, "could not decide")
+        return ExitCode.UNDECIDED
+    if decision.decision == "fail":
+        _annotate(platform, report, decision, "gate failed" + (" (dry run)" if dry_run else ""))
+        return ExitCode.OK if dry_run else ExitCode.GATE_FAILED
+    return ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    """Run ``testgate report``; returns the exit code (0 pass, 1 fail, 2 usage, 3 undecided)."""
+    return run(build_parser(), argv, environ, _body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

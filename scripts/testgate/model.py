@@ -1,0 +1,210 @@
+"""The results of reading JUnit reports: plain, frozen data, no I/O.
+
+``junit.parse_reports`` builds a :class:`Report`; ``gate.decide_gate`` turns it
+into a :class:`GateDecision`; ``render`` and the ``report`` command present both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PASSED = "passed"
+FAILED = "failed"
+ERROR = "error"
+SKIPPED = "skipped"
+OUTCOMES = (PASSED, FAILED, ERROR, SKIPPED)
+
+# Precedence when a test case carries several results: error > failure > skipped > passed.
+SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
+
+
+def make_test_id(classname: str, name: str, suite: str) -> str:
+    """The stable id of a test: ``<classname>::<name>`` (``<suite>::<name>`` without a classname)."""
+    return f"{classname or suite}::{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A test case whose final outcome is ``failed`` or ``error``."""
+
+    id: str
+    suite: str
+    classname: str
+    name: str
+    outcome: str
+    message: str
+    details: str
+    file: str | None
+    line: int | None
+    report: str
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Flaky:
+    """A test that failed at least once and passed on a rerun."""
+
+    id: str
+    suite: str
+    classname: str
+    name: str
+    attempts: int
+    report: str
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteError:
+    """A suite that declares more failures/errors than its test cases show, or has a result of its own."""
+
+    suite: str
+    report: str
+    message: str
+    declared: int
+    counted: int
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one input file contributed, or why it could not be read (``error``)."""
+
+    path: str
+    tests: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    time: float = 0.0
+    error: str | None = None
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class Counts:
+    """Mutable outcome counters (per report, per suite); not part of any public result."""
+
+    tests: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    time: float = 0.0
+
+    def add(self, other: Counts) -> None:
+        """Add ``other`` into these counters."""
+        self.tests += other.tests
+        self.passed += other.passed
+        self.failed += other.failed
+        self.errors += other.errors
+        self.skipped += other.skipped
+        self.flaky += other.flaky
+        self.time += other.time
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Totals over every test case read."""
+
+    tests: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    flaky: int = 0
+    time: float = 0.0
+
+    @classmethod
+    def of(cls, counts: Counts) -> Totals:
+        """Freeze a :class:`Counts`."""
+        return cls(
+            tests=counts.tests,
+            passed=counts.passed,
+            failed=counts.failed,
+            errors=counts.errors,
+            skipped=counts.skipped,
+            flaky=counts.flaky,
+            time=round(counts.time, 6),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TestRecord:
+    """One test case (only collected when per-test output is asked for)."""
+
+    __test__ = False  # not a pytest test class
+
+    id: str
+    suite: str
+    classname: str
+    name: str
+    outcome: str
+    time: float
+    flaky: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything read from the input files, merged."""
+
+    files: tuple[FileResult, ...]
+    totals: Totals
+    suites: Mapping[str, Totals]
+    failures: tuple[Failure, ...]
+    flaky: tuple[Flaky, ...]
+    suite_errors: tuple[SuiteError, ...]
+    slowest: tuple[tuple[str, float], ...]
+    warnings: tuple[str, ...]
+    tests_file: Path | None = None
+    """JSON-lines spool of :class:`TestRecord` fields, when per-test output was asked for."""
+
+    @property
+    def file_errors(self) -> tuple[FileResult, ...]:
+        """Input files that could not be read."""
+        return tuple(f for f in self.files if f.error)
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A failing test excused (or, once expired, no longer excused) by a quarantine entry."""
+
+    id: str
+    pattern: str
+    owner: str
+    reason: str
+    expires: str
+    expired: bool
+
+
+@dataclass(frozen=True)
+class BaselineDiff:
+    """Failures compared with an earlier run (``--baseline``)."""
+
+    new: tuple[str, ...]
+    still_failing: tuple[str, ...]
+    fixed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The one pass/fail/error decision and why."""
+
+    decision: str  # "pass" | "fail" | "error"
+    reasons: tuple[str, ...]
+    quarantined: tuple[Quarantined, ...] = ()
+    baseline: BaselineDiff | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        """True only for a clean pass."""
+        return self.decision == "pass"
+
+    @property
+    def quarantined_ids(self) -> frozenset[str]:
+        """Ids of failures that quarantine excuses (not expired)."""
+        return frozenset(q.id for q in self.quarantined if not q.expired)
