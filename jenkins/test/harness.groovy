@@ -1,0 +1,401 @@
+// A small stand-in for Jenkins Pipeline, for testing this shared library without Jenkins.
+// Loads vars/*.groovy as scripts over one binding of recording stubs (sh runs for real with
+// /bin/sh -xe, as Jenkins does), runs scenarios from a JSON file and writes what happened as JSON.
+// Usage: groovy jenkins/test/harness.groovy LIBRARY_DIR SCENARIOS.json RESULTS.json
+// A scenario: {name, workspace, script | jenkinsfile, args, env, credentials, params}.
+import groovy.json.JsonOutput
+import groovy.json.JsonSlurper
+import java.util.concurrent.TimeUnit
+import java.util.regex.Pattern
+import org.codehaus.groovy.control.CompilerConfiguration
+import org.codehaus.groovy.control.customizers.ImportCustomizer
+
+/** What hudson.AbortException is to Jenkins: a failure with a message and no stack trace worth showing. */
+class AbortException extends RuntimeException {
+    AbortException(String message) { super(message) }
+}
+
+/**
+ * A var from vars/: callable like a step. Its other methods (`testgateStep.settings`) are reached
+ * through the closure's owner, the script itself.
+ */
+class VarProxy extends Closure {
+    final Script script
+
+    VarProxy(Script script) {
+        super(script)
+        this.script = script
+    }
+
+    Object doCall(Object[] args) { script.invokeMethod('call', args) }
+}
+
+/** `env`: reads the environment as withEnv/withCredentials have shaped it; writes are global. */
+class EnvProxy {
+    final Harness h
+
+    EnvProxy(Harness h) { this.h = h }
+
+    Object getProperty(String name) { h.effectiveEnv()[name] }
+
+    void setProperty(String name, Object value) { h.globalEnv[name] = value == null ? null : value.toString() }
+
+    Object getAt(String name) { getProperty(name) }
+
+    void putAt(String name, Object value) { setProperty(name, value) }
+
+    Map getEnvironment() { h.effectiveEnv() }
+}
+
+/** `currentBuild`: the fields the library reads and writes. */
+class CurrentBuild {
+    String result
+    String description
+    String displayName
+    int number = 1
+
+    String getCurrentResult() { result ?: 'SUCCESS' }
+}
+
+class Harness {
+    File lib
+    File workspace
+    File cwd
+    Map<String, String> globalEnv = [:]
+    List<List<String>> overlays = []
+    Set<String> secretVars = [] as Set
+    Map credentials = [:]
+    List<Map> calls = []
+    List<Map> stages = []
+    StringBuilder log = new StringBuilder()
+    String stage
+    CurrentBuild currentBuild = new CurrentBuild()
+    Binding binding = new Binding()
+    GroovyShell shell
+    long shTimeoutSeconds = 600
+
+    Harness(File lib, File workspace, Map env, Map credentials, Map params) {
+        this.lib = lib
+        this.workspace = workspace
+        this.cwd = workspace
+        this.credentials = credentials ?: [:]
+        globalEnv.putAll(System.getenv())
+        globalEnv.putAll([
+            WORKSPACE   : workspace.path,
+            JENKINS_URL : 'http://jenkins.example.test/',
+            BUILD_URL   : 'http://jenkins.example.test/job/service/1/',
+            BUILD_NUMBER: '1',
+            JOB_NAME    : 'service',
+        ])
+        (env ?: [:]).each { k, v -> globalEnv[k as String] = v == null ? null : v.toString() }
+        bindSteps(params ?: [:])
+        def gcl = new GroovyClassLoader(this.class.classLoader)
+        gcl.parseClass('''package tgharness
+            import java.lang.annotation.*
+            @Retention(RetentionPolicy.SOURCE) @interface Library { String[] value() }''')
+        def cc = new CompilerConfiguration()
+        def imports = new ImportCustomizer()
+        imports.addImports('tgharness.Library')
+        cc.addCompilationCustomizers(imports)
+        shell = new GroovyShell(gcl, binding, cc)
+        new File(lib, 'vars').listFiles().findAll { it.name.endsWith('.groovy') }.sort().each { f ->
+            Script s = shell.parse(f)
+            s.binding = binding
+            binding.setVariable(f.name - '.groovy', new VarProxy(s))
+        }
+    }
+
+    // -- environment ----------------------------------------------------------------------
+    Map<String, String> effectiveEnv() {
+        Map<String, String> out = new LinkedHashMap<>(globalEnv.findAll { it.value != null })
+        overlays.each { List<String> list ->
+            list.each { String pair ->
+                int eq = pair.indexOf('=')
+                String key = eq < 0 ? pair : pair.substring(0, eq)
+                String value = eq < 0 ? '' : pair.substring(eq + 1)
+                int plus = key.indexOf('+')
+                if (plus > 0) {  // PATH+NAME=dir prepends dir to PATH, as Jenkins does
+                    String base = key.substring(0, plus)
+                    out[base] = out[base] ? "${value}${File.pathSeparator}${out[base]}".toString() : value
+                } else {
+                    out[key] = value
+                }
+            }
+        }
+        out
+    }
+
+    /** The variables withEnv/withCredentials added, secrets masked like Jenkins masks them. */
+    Map<String, String> overlayEnv() {
+        Map<String, String> out = [:]
+        overlays.each { list ->
+            list.each { String pair ->
+                int eq = pair.indexOf('=')
+                String key = eq < 0 ? pair : pair.substring(0, eq)
+                out[key] = key in secretVars ? '****' : (eq < 0 ? '' : pair.substring(eq + 1))
+            }
+        }
+        out
+    }
+
+    void record(Map call) {
+        call.stage = stage
+        calls << call
+    }
+
+    File resolve(String path) {
+        File f = new File(path)
+        f.absolute ? f : new File(cwd, path)
+    }
+
+    /** Ant-style patterns (comma-separated, `**` for any depth), as junit and archiveArtifacts take them. */
+    List<String> matchFiles(String patterns) {
+        List<Pattern> regexes = patterns.split(',')*.trim().findAll { it }.collect { antToRegex(it) }
+        List<String> found = []
+        if (!cwd.exists()) {
+            return found
+        }
+        cwd.eachFileRecurse(groovy.io.FileType.FILES) { File f ->
+            String rel = cwd.toPath().relativize(f.toPath()).toString().replace(File.separator, '/')
+            if (regexes.any { it.matcher(rel).matches() }) {
+                found << rel
+            }
+        }
+        found.sort()
+    }
+
+    static Pattern antToRegex(String ant) {
+        String p = ant.endsWith('/') ? ant + '**' : ant
+        StringBuilder re = new StringBuilder()
+        int i = 0
+        while (i < p.length()) {
+            char c = p.charAt(i)
+            if (p.startsWith('**/', i)) { re << '(?:.*/)?'; i += 3; continue }
+            if (p.startsWith('**', i)) { re << '.*'; i += 2; continue }
+            if (c == '*' as char) { re << '[^/]*' } else if (c == '?' as char) { re << '[^/]' } else { re << Pattern.quote(c as String) }
+            i++
+        }
+        Pattern.compile(re.toString())
+    }
+
+    // -- steps ------------------------------------------------------------------------------
+    Object sh(Object arg) {
+        Map opts = arg instanceof Map ? arg : [script: arg.toString()]
+        String script = opts.script.toString()
+        File tmp = new File(workspace.path + '@tmp')
+        tmp.mkdirs()
+        File file = File.createTempFile('script', '.sh', tmp)
+        file.text = script
+        List<String> argv = script.startsWith('#!') ? [file.path] : ['/bin/sh', '-xe', file.path]
+        if (script.startsWith('#!')) {
+            file.setExecutable(true)
+        }
+        Map call = [step: 'sh', script: script, label: opts.label, env: overlayEnv(), cwd: cwd.path]
+        record(call)
+        cwd.mkdirs()
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd).redirectErrorStream(true)
+        pb.environment().clear()
+        pb.environment().putAll(effectiveEnv())
+        long started = System.nanoTime()
+        Process proc = pb.start()
+        proc.outputStream.close()
+        StringBuilder out = new StringBuilder()
+        Thread reader = Thread.start { proc.inputStream.eachLine('UTF-8') { out << it << '\n' } }
+        if (!proc.waitFor(shTimeoutSeconds, TimeUnit.SECONDS)) {
+            proc.destroyForcibly()
+        }
+        reader.join(5000)
+        int rc = proc.exitValue()
+        file.delete()
+        call.rc = rc
+        call.seconds = (System.nanoTime() - started) / 1e9
+        String output = out.toString()
+        if (opts.returnStdout) {
+            call.stdout = output
+        } else {
+            log << output
+        }
+        if (rc != 0 && !opts.returnStatus) {
+            throw new AbortException("script returned exit code ${rc}")
+        }
+        if (opts.returnStatus) {
+            return rc
+        }
+        opts.returnStdout ? output : null
+    }
+
+    Object stage(String name, Closure body) {
+        String outer = stage
+        Map entry = [name: name, status: 'SUCCESS']
+        stages << entry
+        stage = name
+        log << "[Pipeline] { (${name})\n"
+        try {
+            return body()
+        } catch (Throwable t) {
+            entry.status = 'FAILURE'
+            entry.error = t.message
+            throw t
+        } finally {
+            stage = outer
+        }
+    }
+
+    Object withEnv(List vars, Closure body) {
+        record([step: 'withEnv', vars: vars.collect { it.toString() }])
+        overlays << vars.collect { it.toString() }
+        try {
+            return body()
+        } finally {
+            overlays.remove(overlays.size() - 1)
+        }
+    }
+
+    Object withCredentials(List bindings, Closure body) {
+        List<String> vars = []
+        List<Map> recorded = []
+        bindings.each { Map b ->
+            Object secret = credentials[b.credentialsId]
+            if (secret == null) {
+                throw new AbortException("Could not find credentials entry with ID '${b.credentialsId}'")
+            }
+            if (b.type == 'string') {
+                vars << "${b.variable}=${secret}".toString()
+                secretVars << b.variable
+                recorded << [type: 'string', credentialsId: b.credentialsId, variable: b.variable]
+            } else if (b.type == 'usernamePassword') {
+                vars << "${b.usernameVariable}=${secret.username}".toString()
+                vars << "${b.passwordVariable}=${secret.password}".toString()
+                secretVars << b.usernameVariable << b.passwordVariable
+                recorded << [type: 'usernamePassword', credentialsId: b.credentialsId,
+                             usernameVariable: b.usernameVariable, passwordVariable: b.passwordVariable]
+            }
+        }
+        record([step: 'withCredentials', bindings: recorded])
+        overlays << vars
+        try {
+            return body()
+        } finally {
+            overlays.remove(overlays.size() - 1)
+        }
+    }
+
+    Object junit(Object arg) {
+        Map opts = arg instanceof Map ? arg : [testResults: arg.toString()]
+        List<String> files = matchFiles(opts.testResults.toString())
+        record([step: 'junit', testResults: opts.testResults, allowEmptyResults: opts.allowEmptyResults ?: false,
+                files: files])
+        if (!files && !opts.allowEmptyResults) {
+            throw new AbortException('No test report files were found. Configuration error?')
+        }
+        null
+    }
+
+    Object archiveArtifacts(Object arg) {
+        Map opts = arg instanceof Map ? arg : [artifacts: arg.toString()]
+        List<String> files = matchFiles(opts.artifacts.toString())
+        record([step: 'archiveArtifacts', artifacts: opts.artifacts, allowEmptyArchive: opts.allowEmptyArchive ?: false,
+                files: files])
+        if (!files && !opts.allowEmptyArchive) {
+            throw new AbortException("No artifacts found that match the file pattern \"${opts.artifacts}\"")
+        }
+        null
+    }
+
+    Map readProperties(Map opts) {
+        File f = resolve(opts.file.toString())
+        record([step: 'readProperties', file: opts.file])
+        Properties props = new Properties()
+        f.withReader('UTF-8') { props.load(it) }
+        new LinkedHashMap(props)
+    }
+
+    void bindSteps(Map params) {
+        Harness h = this
+        binding.setVariable('env', new EnvProxy(h))
+        binding.setVariable('currentBuild', currentBuild)
+        binding.setVariable('params', params)
+        binding.setVariable('scm', [type: 'scm'])
+        binding.setVariable('sh', { Object a -> h.sh(a) })
+        binding.setVariable('stage', { String n, Closure b -> h.stage(n, b) })
+        binding.setVariable('node', { Object... a -> Closure b = a[-1]; Object r; h.record([step: 'node']); r = b(); r })
+        binding.setVariable('dir', { String p, Closure b ->
+            File outer = h.cwd
+            h.cwd = h.resolve(p)
+            try { b() } finally { h.cwd = outer }
+        })
+        binding.setVariable('withEnv', { List v, Closure b -> h.withEnv(v, b) })
+        binding.setVariable('withCredentials', { List v, Closure b -> h.withCredentials(v, b) })
+        binding.setVariable('string', { Map m -> [type: 'string'] + m })
+        binding.setVariable('usernamePassword', { Map m -> [type: 'usernamePassword'] + m })
+        binding.setVariable('junit', { Object a -> h.junit(a) })
+        binding.setVariable('archiveArtifacts', { Object a -> h.archiveArtifacts(a) })
+        binding.setVariable('readProperties', { Map m -> h.readProperties(m) })
+        binding.setVariable('fileExists', { String p -> h.resolve(p).exists() })
+        binding.setVariable('pwd', { Object... a ->
+            Map m = a ? a[0] as Map : [:]
+            m.tmp ? h.cwd.path + '@tmp' : h.cwd.path
+        })
+        binding.setVariable('isUnix', { -> true })
+        binding.setVariable('echo', { Object m -> h.record([step: 'echo', message: m.toString()]); h.log << m << '\n'; null })
+        binding.setVariable('error', { Object m ->
+            h.record([step: 'error', message: m.toString()])
+            throw new AbortException(m.toString())
+        })
+        binding.setVariable('checkout', { Object s -> h.record([step: 'checkout']); null })
+        binding.setVariable('timeout', { Map m, Closure b -> h.record([step: 'timeout'] + m); b() })
+        binding.setVariable('properties', { List l -> h.record([step: 'properties', count: l.size()]); null })
+        binding.setVariable('pipelineTriggers', { List l -> [type: 'pipelineTriggers', triggers: l] })
+        binding.setVariable('cron', { String spec -> h.record([step: 'cron', spec: spec]); [type: 'cron', spec: spec] })
+        binding.setVariable('buildDiscarder', { Object o -> [type: 'buildDiscarder'] })
+        binding.setVariable('logRotator', { Map m -> [type: 'logRotator'] + m })
+        binding.setVariable('disableConcurrentBuilds', { Object... a -> [type: 'disableConcurrentBuilds'] })
+        binding.setVariable('parameters', { List l -> [type: 'parameters'] })
+        binding.setVariable('booleanParam', { Map m -> [type: 'booleanParam'] + m })
+        binding.setVariable('choice', { Map m -> [type: 'choice'] + m })
+    }
+
+    /** Runs pipeline code (a Jenkinsfile's text) and returns what happened. */
+    Map run(String code, String name, Map args) {
+        binding.setVariable('ARGS', args ?: [:])
+        String error = null
+        try {
+            Script s = shell.parse(code, name.replaceAll(/[^A-Za-z0-9_]/, '_'))
+            s.binding = binding
+            s.run()
+        } catch (AbortException e) {
+            error = e.message
+            currentBuild.result = 'FAILURE'
+        } catch (Throwable t) {
+            error = "${t.class.name}: ${t.message}".toString()
+            currentBuild.result = 'FAILURE'
+            StringWriter sw = new StringWriter()
+            t.printStackTrace(new PrintWriter(sw))
+            log << sw.toString()
+        }
+        String library = (code =~ /@Library\('([^']*)'\)/).with { it.find() ? it.group(1) : null }
+        [result     : currentBuild.currentResult, error: error, stages: stages, calls: calls,
+         log        : log.toString(), description: currentBuild.description, library: library,
+         workspace  : workspace.path]
+    }
+}
+
+// -- main: scenarios in, results out ------------------------------------------------------
+if (args.length != 3) {
+    System.err.println('usage: groovy harness.groovy LIBRARY_DIR SCENARIOS.json RESULTS.json')
+    System.exit(2)
+}
+File lib = new File(args[0])
+List scenarios = new JsonSlurper().parse(new File(args[1]), 'UTF-8') as List
+List results = scenarios.collect { Map sc ->
+    File ws = new File(sc.workspace as String)
+    ws.mkdirs()
+    Harness h = new Harness(lib, ws, sc.env as Map, sc.credentials as Map, sc.params as Map)
+    String code = sc.jenkinsfile ? new File(sc.jenkinsfile as String).getText('UTF-8') : sc.script as String
+    long t0 = System.nanoTime()
+    Map r = h.run(code, sc.name as String, sc.args as Map)
+    r.name = sc.name
+    r.seconds = (System.nanoTime() - t0) / 1e9
+    r
+}
+new File(args[2]).setText(JsonOutput.prettyPrint(JsonOutput.toJson(results)), 'UTF-8')

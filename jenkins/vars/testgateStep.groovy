@@ -1,0 +1,72 @@
+// Internal to the testgate library, not meant for Jenkinsfiles: what every step shares.
+// settings() merges a step's arguments over its defaults and rejects unknown names;
+// execute() installs testgate, passes inputs as env vars, runs the commands, and then always
+// publishes the JUnit file, archives reports/ and sets the build description.
+
+/** The step's arguments over its defaults (plus the common ones); an unknown name is an error. */
+Map settings(String step, Map defaults, Map args) {
+    Map all = testgateInstall.defaults() + [reportsDir: 'reports'] + defaults
+    List unknown = (args.keySet() - all.keySet()).collect { it.toString() }.sort()
+    if (unknown) {
+        error "${step}: unknown argument(s) ${unknown.join(', ')}; it takes ${all.keySet().sort().join(', ')} (see vars/${step}.txt)"
+    }
+    return all + args
+}
+
+/**
+ * Runs testgate commands for one step.
+ *
+ * @param cfg what settings() returned
+ * @param inputs env var name -> value; empty values are left out so testgate's defaults apply
+ * @param opts job (summary file name), junit (Ant pattern of the JUnit files to publish, or null),
+ *        commands (list of [run: 'testgate ...', broker: true when it needs the broker token])
+ */
+void execute(Map cfg, Map inputs, Map opts) {
+    String bin = testgateInstall(cfg)
+    List vars = [
+        "PATH+TESTGATE=${bin}",
+        'TESTGATE_PLATFORM=jenkins',
+        "TESTGATE_REPORTS_DIR=${cfg.reportsDir}",
+        "TESTGATE_JOB_NAME=${opts.job}",
+    ]
+    inputs.each { name, value ->
+        if (value != null && value.toString() != '') {
+            vars << "${name}=${value}"
+        }
+    }
+    try {
+        withEnv(vars) {
+            for (Map command in opts.commands) {
+                if (command.broker && cfg.credentialsId) {
+                    // The token reaches testgate as an env var only: never interpolated into sh.
+                    withCredentials([string(credentialsId: cfg.credentialsId, variable: 'PACT_BROKER_TOKEN')]) {
+                        sh(label: command.run, script: command.run)
+                    }
+                } else {
+                    sh(label: command.run, script: command.run)
+                }
+            }
+        }
+    } finally {
+        if (opts.junit) {
+            junit(testResults: opts.junit, allowEmptyResults: true)
+        }
+        archiveArtifacts(artifacts: "${cfg.reportsDir}/**", allowEmptyArchive: true)
+        describe(cfg.reportsDir.toString())
+    }
+}
+
+/** Sets currentBuild.description from what testgate's Jenkins adapter wrote, if anything. */
+void describe(String reportsDir) {
+    String file = "${reportsDir}/testgate-outputs.properties"
+    if (!fileExists(file)) {
+        return
+    }
+    Map out = readProperties(file: file)
+    if (out.description) {
+        currentBuild.description = out.description
+    } else if (out.decision) {
+        String counts = out.tests ? " (${out.passed ?: 0}/${out.tests} passed, ${out.failed ?: 0} failed)" : ''
+        currentBuild.description = "testgate: ${out.decision}${counts}"
+    }
+}
