@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(env TESTGATE_STATE_FILE, default REPORTS_DIR/monitor-state.json)",
     )
     parser.add_argument(
+        "--alert-attempts",
+        metavar="N",
+        type=int,
+        help="tries per alert before it is left for the next run (env TESTGATE_ALERT_ATTEMPTS, default 3)",
+    )
+    parser.add_argument(
         "--run-url",
         metavar="URL",
         help="link to this CI run, shown in alerts (env TESTGATE_RUN_URL)",
@@ -140,6 +146,17 @@ def _timeout(args: argparse.Namespace, environ: Mapping[str, str]) -> float:
         ) from None
     if value <= 0:
         raise ConfigError(f"timeout must be positive, not {value}")
+    return value
+
+
+def _positive_int(flag: int | None, environ: Mapping[str, str], var: str, default: int) -> int:
+    raw = resolve(flag, environ, var, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{var} must be a whole number of at least 1, not {raw!r}")
     return value
 
 
@@ -203,7 +220,10 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
     if warning:
         platform.warning(warning)
     previous = state.get(result.environment, result.service)
-    alert, delivery, target = alerts.announce(previous, result, webhook, run_url=run_url)
+    attempts = _positive_int(args.alert_attempts, environ, "TESTGATE_ALERT_ATTEMPTS", 3)
+    alert, delivery, target = alerts.announce(
+        previous, result, webhook, run_url=run_url, attempts=attempts
+    )
     if alert is None:
         platform.info(f"alerts: no state change ({result.state}); nothing sent")
     elif not webhook:
