@@ -1,0 +1,197 @@
+"""Offline stand-ins for the remote actions our workflows use, for the act tests.
+
+Each composite stub (``<action>/action.yml``) calls ``stub.py <action>`` with its inputs in
+``INPUT_*`` variables. The test harness sets the ``ACT_STUB_*`` variables (absolute paths:
+act deletes its workspace copy after each job) and reads ``ACT_STUB_LOG`` afterwards to see
+what was asked for (which repository and ref was checked out, which artifacts moved).
+
+Only the behaviour the templates rely on is imitated, and the documented semantics are kept
+where they matter: upload-artifact refuses a duplicate name and roots the files at their
+least common ancestor; download-artifact by ``pattern`` puts each artifact in its own folder.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+# What never goes into a checkout copy (act's own copy honours .gitignore the same way).
+IGNORED = shutil.ignore_patterns(".git", ".venv", ".tools", "build", "*.egg-info", "__pycache__")
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "")
+
+
+def _log(action: str, **fields: object) -> None:
+    record = {"action": action, "job": _env("GITHUB_JOB"), **fields}
+    with open(os.environ["ACT_STUB_LOG"], "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def _append(name: str, line: str) -> None:
+    with open(os.environ[name], "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def _fail(message: str) -> int:
+    print(f"::error::stub: {message}", flush=True)
+    return 1
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def checkout() -> int:
+    repository, ref, path = _env("INPUT_REPOSITORY"), _env("INPUT_REF"), _env("INPUT_PATH")
+    _log(
+        "checkout",
+        repository=repository,
+        ref=ref,
+        path=path,
+        persist_credentials=_env("INPUT_PERSIST_CREDENTIALS"),
+    )
+    if not repository or repository == _env("GITHUB_REPOSITORY"):
+        print("stub checkout: the service repository is already in the workspace (act copied it)")
+        return 0
+    dest = Path(_env("GITHUB_WORKSPACE") or ".") / (path or ".")
+    shutil.copytree(_env("ACT_STUB_TESTGATE_SRC"), dest, ignore=IGNORED, dirs_exist_ok=True)
+    print(f"stub checkout: {repository}@{ref} -> {dest}")
+    return 0
+
+
+def setup_python() -> int:
+    version = _env("INPUT_PYTHON_VERSION")
+    base = Path(_env("ACT_STUB_PYTHON"))
+    actual = subprocess.run(
+        [str(base), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    _log("setup-python", python_version=version, cache=_env("INPUT_CACHE"), actual=actual)
+    if version and not (actual == version or actual.startswith(version + ".")):
+        print(f"stub setup-python: asked for {version}, using the host's {actual}")
+    venv = Path(_env("ACT_STUB_VENVS")) / f"{_env('GITHUB_JOB') or 'job'}-{uuid.uuid4().hex[:8]}"
+    subprocess.run([str(base), "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    # The dev venv's packages (minus testgate itself), so `pip install ./.testgate` works offline.
+    (site / "_act_stub_dev.pth").write_text(_env("ACT_STUB_SITE") + "\n", encoding="utf-8")
+    _append("GITHUB_PATH", str(venv / "bin"))
+    for line in ("PIP_NO_INDEX=1", "PIP_NO_BUILD_ISOLATION=0", "PIP_DISABLE_PIP_VERSION_CHECK=1"):
+        _append("GITHUB_ENV", line)
+    _append("GITHUB_OUTPUT", f"python-version={actual}")
+    return 0
+
+
+def _matches(patterns: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for pattern in patterns:
+        for match in sorted(glob.glob(pattern, recursive=True)):
+            path = Path(match)
+            if path.is_dir():
+                found.extend(p for p in sorted(path.rglob("*")) if p.is_file())
+            elif path.is_file():
+                found.append(path)
+    return found
+
+
+def upload_artifact() -> int:
+    name, patterns = _env("INPUT_NAME") or "artifact", _lines(_env("INPUT_PATH"))
+    files = _matches(patterns)
+    _log("upload-artifact", name=name, path=patterns, files=[str(f) for f in files])
+    store = Path(_env("ACT_STUB_ARTIFACTS")) / name
+    if store.exists():
+        return _fail(f"an artifact named {name!r} was already uploaded in this run (409)")
+    if not files:
+        mode = _env("INPUT_IF_NO_FILES_FOUND") or "warn"
+        message = f"no files were found with the provided path: {' '.join(patterns)}"
+        if mode == "error":
+            return _fail(message)
+        if mode == "warn":
+            print(f"::warning::{message}. No artifacts will be uploaded.")
+        return 0
+    absolute = [f.resolve() for f in files]
+    root = Path(os.path.commonpath([p.parent for p in absolute]))
+    for src in absolute:
+        dest = store / src.relative_to(root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+    print(f"stub upload-artifact: {name}: {len(files)} file(s)")
+    return 0
+
+
+def download_artifact() -> int:
+    name, pattern = _env("INPUT_NAME"), _env("INPUT_PATTERN")
+    dest = Path(_env("INPUT_PATH") or ".")
+    merge = _env("INPUT_MERGE_MULTIPLE") == "true"
+    store = Path(_env("ACT_STUB_ARTIFACTS"))
+    available = sorted(p.name for p in store.iterdir()) if store.is_dir() else []
+    _log("download-artifact", name=name, pattern=pattern, path=str(dest), available=available)
+    if name:
+        if name not in available:
+            return _fail(f"Unable to download artifact(s): Artifact not found for name: {name}")
+        shutil.copytree(store / name, dest, dirs_exist_ok=True)
+        return 0
+    chosen = [a for a in available if fnmatch.fnmatchcase(a, pattern or "*")]
+    for artifact in chosen:
+        shutil.copytree(store / artifact, dest if merge else dest / artifact, dirs_exist_ok=True)
+    print(f"stub download-artifact: {len(chosen)} artifact(s): {', '.join(chosen)}")
+    return 0
+
+
+def cache_restore() -> int:
+    key, restore_keys = _env("INPUT_KEY"), _lines(_env("INPUT_RESTORE_KEYS"))
+    cache = Path(_env("ACT_STUB_CACHE"))
+    entries = sorted(cache.iterdir(), key=lambda p: p.stat().st_mtime) if cache.is_dir() else []
+    hit = next((e for e in entries if e.name == key), None)
+    matched = hit
+    for prefix in restore_keys if hit is None else []:
+        candidates = [e for e in entries if e.name.startswith(prefix)]
+        if candidates:
+            matched = candidates[-1]  # the newest, like the real cache
+            break
+    _log("cache-restore", key=key, matched=matched.name if matched else "")
+    if matched is not None:
+        shutil.copytree(matched, Path(_env("GITHUB_WORKSPACE") or "."), dirs_exist_ok=True)
+    _append("GITHUB_OUTPUT", f"cache-hit={'true' if hit else 'false'}")
+    _append("GITHUB_OUTPUT", f"cache-matched-key={matched.name if matched else ''}")
+    return 0
+
+
+def cache_save() -> int:
+    key, paths = _env("INPUT_KEY"), _lines(_env("INPUT_PATH"))
+    files = _matches(paths)
+    _log("cache-save", key=key, files=[str(f) for f in files])
+    if not files:
+        print("::warning::Path Validation Error: no files to cache, hence no cache is being saved.")
+        return 0
+    store = Path(_env("ACT_STUB_CACHE")) / key
+    if store.exists():
+        return _fail(f"cache entry {key!r} already exists (caches are immutable)")
+    for src in files:
+        dest = store / src
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+    return 0
+
+
+ACTIONS = {
+    "checkout": checkout,
+    "setup-python": setup_python,
+    "upload-artifact": upload_artifact,
+    "download-artifact": download_artifact,
+    "cache-restore": cache_restore,
+    "cache-save": cache_save,
+}
+
+if __name__ == "__main__":
+    sys.exit(ACTIONS[sys.argv[1]]())
