@@ -19,6 +19,7 @@ from testgate.commands._common import make_parser, project, reports_dir, run
 from testgate.config import ProjectConfig, load_environment, resolve
 from testgate.errors import ConfigError, ExitCode, ToolError
 from testgate.platforms import Platform
+from testgate.platforms.context import ci_context
 
 HELP = "run the read-only smoke checks against an environment: metrics and alerts"
 
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--run-url",
         metavar="URL",
-        help="link to this CI run, shown in alerts (env TESTGATE_RUN_URL)",
+        help="link to this CI run, shown in alerts (env TESTGATE_RUN_URL; default: from the CI)",
     )
     parser.add_argument(
         "--timeout",
@@ -191,7 +192,9 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
             args.state_file, environ, "TESTGATE_STATE_FILE", str(reports / "monitor-state.json")
         )
     )
-    run_url = str(resolve(args.run_url, environ, "TESTGATE_RUN_URL") or "")
+    run_url = str(
+        resolve(args.run_url, environ, "TESTGATE_RUN_URL", ci_context(environ).pipeline_url) or ""
+    )
 
     # The checks see the environment file's settings under the real environment.
     test_environ = {**env.values, **environ}
