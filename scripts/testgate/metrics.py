@@ -390,3 +390,41 @@ def export_report_totals(
         job=job,
         timeout=timeout,
     )
+
+
+def export_report_json(
+    report: Mapping[str, object],
+    *,
+    environment: str,
+    service: str,
+    textfile: Path | None,
+    pushgateway_url: str | None = None,
+    job: str = DEFAULT_JOB,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> MetricsExport:
+    """:func:`export_report_totals` from a report JSON document (``testgate-report/1``).
+
+    Reads ``totals``, ``passed`` and ``generated_at``; a report that did not decide
+    (``decision: "error"``) exports ``testgate_run_success 0``.
+    """
+    totals = report.get("totals") or {}
+    if not isinstance(totals, Mapping):
+        totals = {}
+    generated = report.get("generated_at")
+    generated_at = None
+    if isinstance(generated, str) and generated:
+        try:
+            generated_at = datetime.fromisoformat(generated.replace("Z", "+00:00"))
+        except ValueError:
+            generated_at = None
+    return export_report_totals(
+        totals,
+        environment=environment,
+        service=service,
+        passed=report.get("passed") is True,
+        textfile=textfile,
+        pushgateway_url=pushgateway_url,
+        generated_at=generated_at,
+        job=job,
+        timeout=timeout,
+    )

@@ -201,3 +201,24 @@ def test_both_producers_describe_shared_metrics_the_same_way() -> None:
     shared = helps(monitor_text).keys() & helps(report_text).keys()
     assert {"testgate_tests", "testgate_run_success"} <= shared
     assert all(helps(monitor_text)[n] == helps(report_text)[n] for n in shared)
+
+
+def test_report_json_document_exports_its_totals_and_decision(tmp_path: Path) -> None:
+    report = {
+        "schema": "testgate-report/1",
+        "generated_at": "2026-11-23T12:00:00Z",
+        "decision": "pass",
+        "passed": True,
+        "totals": {"tests": 3, "passed": 3, "failed": 0, "errors": 0, "skipped": 0, "time": 0.5},
+    }
+    target = tmp_path / "report-metrics.prom"
+    export = metrics.export_report_json(report, environment="ci", service="svc", textfile=target)
+    assert export.ok
+    got = samples(target.read_text())
+    labels = (("environment", "ci"), ("service", "svc"))
+    assert got[("testgate_run_success", labels)] == 1.0
+    assert got[("testgate_run_timestamp_seconds", labels)] == STARTED.timestamp()
+    assert (
+        got[("testgate_tests", (("environment", "ci"), ("outcome", "passed"), ("service", "svc")))]
+        == 3
+    )
