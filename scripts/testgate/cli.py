@@ -24,6 +24,10 @@ COMMANDS: dict[str, str] = {
     "pipeline": "pipeline",
     "envs": "envs",
     "monitor": "monitor",
+    "history": "history",
+    "shard": "shard",
+    "quarantine": "quarantine",
+    "testrail": "testrail",
 }
 
 USAGE = """\
