@@ -1,0 +1,327 @@
+"""Static checks of the GitLab include files (gitlab/*.yml), the examples and gitlab/README.md."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from gitlab_harness import (
+    EXAMPLES,
+    GITLAB_DIR,
+    ROOT,
+    TEMPLATES,
+    TOOLS_PROJECT,
+    VERSION,
+    Reference,
+    load_gen_docs,
+    load_yaml,
+    split,
+    template,
+)
+from testgate.config import env_var_for
+
+KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# Inputs that shape the GitLab jobs themselves rather than reach testgate.
+STRUCTURAL = {"job-prefix", "stage", "needs", "python-version", "timeout-minutes", "deploy-job"}
+# Tool inputs keep the tool's own variable name (STYLE.md section 2).
+TOOL_VARS = {"broker-url": "PACT_BROKER_BASE_URL"}
+GITLAB_ONLY = {"job-prefix", "stage", "needs", "deploy-job", "record-deployment"}
+# Keywords that, at the top level of an include, would change every job of the caller.
+GLOBAL_KEYWORDS = {"default", "image", "services", "before_script", "after_script", "cache"}
+
+params = pytest.mark.parametrize("name", TEMPLATES)
+
+
+def visible_jobs(name: str) -> dict[str, dict]:
+    jobs = template(name).jobs()
+    return {k: v for k, v in jobs.items() if not k.startswith(".") and isinstance(v, dict)}
+
+
+def test_every_template_file_is_listed() -> None:
+    on_disk = {p.stem for p in GITLAB_DIR.glob("*.yml") if not p.name.startswith("example")}
+    assert on_disk == set(TEMPLATES)
+
+
+@params
+def test_template_has_a_header_comment_and_a_spec(name: str) -> None:
+    text = (GITLAB_DIR / f"{name}.yml").read_text(encoding="utf-8")
+    assert text.startswith("# "), "start with a 1-3 line comment saying what the file does"
+    header, body = split(GITLAB_DIR / f"{name}.yml")
+    assert "spec:" in header, "a spec: inputs header, '---', then the jobs"
+    assert body.strip()
+
+
+@params
+def test_inputs_are_kebab_case_and_described(name: str) -> None:
+    inputs = template(name).inputs
+    assert {"job-prefix", "stage", "tools-ref", "tools-repository"} <= set(inputs)
+    for key, spec in inputs.items():
+        assert KEBAB.match(key), f"{name}: input {key!r} is not kebab-case"
+        assert spec.get("description"), f"{name}: input {key!r} has no description"
+        assert not {"gitlab", "github", "jenkins"} & set(key.split("-")), "never name a platform"
+
+
+@params
+def test_every_input_is_used_and_every_use_is_declared(name: str) -> None:
+    tpl = template(name)
+    assert tpl.used_inputs() == set(tpl.inputs), (
+        f"{name}: declared but unused {set(tpl.inputs) - tpl.used_inputs()}, "
+        f"used but undeclared {tpl.used_inputs() - set(tpl.inputs)}"
+    )
+
+
+@params
+def test_every_input_reaches_its_variable(name: str) -> None:
+    tpl = template(name)
+    body = tpl.body
+    for key in set(tpl.inputs) - STRUCTURAL:
+        var = TOOL_VARS.get(key, env_var_for(key))
+        assert re.search(
+            rf"^\s+{var}: \$\[\[ inputs\.{re.escape(key)} \]\]$", body, flags=re.MULTILINE
+        ), f"{name}: input {key!r} does not reach the variable {var}"
+
+
+@params
+def test_tools_ref_default_equals_version(name: str) -> None:
+    inputs = template(name).inputs
+    assert inputs["tools-ref"]["default"] == f"v{VERSION}"
+    assert inputs["tools-repository"]["default"] == TOOLS_PROJECT
+
+
+@params
+def test_no_global_keywords(name: str) -> None:
+    jobs = template(name).jobs()
+    assert not (GLOBAL_KEYWORDS | {"variables", "stages", "workflow", "include"}) & set(jobs), (
+        f"{name}: an include must not change the caller's other jobs"
+    )
+
+
+@params
+def test_one_hidden_base_job_that_every_job_extends(name: str) -> None:
+    jobs = template(name).jobs()
+    hidden = [k for k in jobs if k.startswith(".")]
+    assert hidden == [f".testgate-{name}-base"]
+    visible = visible_jobs(name)
+    assert visible
+    for job_name, job in visible.items():
+        assert job_name.startswith("pact-"), "job names are <job-prefix>-<verb>"
+        assert job["extends"] == f".testgate-{name}-base"
+        assert "allow_failure" not in job, "a gate job is never allow_failure"
+
+
+@params
+def test_base_job_installs_testgate_at_tools_ref(name: str) -> None:
+    base = template(name).jobs()[f".testgate-{name}-base"]
+    script = "\n".join(base["before_script"])
+    assert "@$TESTGATE_TOOLS_REF" in script
+    assert "$TESTGATE_TOOLS_REPOSITORY" in script
+    assert not re.search(r"\b(main|master)\b", script), "never install from main"
+    assert "TESTGATE_INSTALL" in script, "the skip switch for prepared images and tests"
+    assert not _uses_inputs(base), "the base job must not depend on the inputs"
+    for job in visible_jobs(name).values():
+        assert job["variables"]["TESTGATE_TOOLS_REF"] == f"v{VERSION}"
+
+
+def _uses_inputs(value: object) -> bool:
+    return "$[[" in repr(value)
+
+
+def test_base_jobs_are_the_same_in_every_file() -> None:
+    def normal(name: str) -> dict:
+        base = dict(template(name).jobs()[f".testgate-{name}-base"])
+        base.pop("rules")  # when a job runs is the one thing that differs
+        return base
+
+    first = normal(TEMPLATES[0])
+    for name in TEMPLATES[1:]:
+        assert normal(name) == first, f"{name}: base job drifted from {TEMPLATES[0]}"
+
+
+@params
+def test_test_jobs_keep_junit_and_dotenv_even_when_failing(name: str) -> None:
+    for job_name, job in visible_jobs(name).items():
+        artifacts = job["artifacts"]
+        assert artifacts["when"] == "always", job_name
+        if "junit" in artifacts.get("reports", {}):
+            assert artifacts["reports"]["junit"].startswith("reports/")
+        if job_name != "pact-record-deployment":
+            assert artifacts["reports"]["dotenv"] == "reports/testgate.env", job_name
+    junit = {
+        j: job["artifacts"].get("reports", {}).get("junit") for j, job in visible_jobs(name).items()
+    }
+    expected = {
+        "consumer-contracts": {"pact-consumer-contracts": "reports/consumer.xml"},
+        "provider-verification": {
+            "pact-provider-verification": "reports/provider-verification.xml"
+        },
+        "api-tests": {"pact-api-tests": "reports/api.xml"},
+        "monitor": {"pact-monitor": "reports/monitor.xml"},
+    }.get(name)
+    if expected:
+        assert {k: v for k, v in junit.items() if v} == expected
+
+
+def test_deploy_jobs_declare_environment_and_resource_group() -> None:
+    jobs = visible_jobs("can-i-deploy")
+    record = jobs["pact-record-deployment"]
+    assert record["environment"] == {"name": "alpha", "action": "verify"}
+    assert record["resource_group"] == "pact-broker-alpha"
+    assert record["needs"] == [{"job": "deploy", "artifacts": False}]
+    assert jobs["pact-can-i-deploy"]["environment"]["action"] == "prepare"
+    # record-deployment can be switched off, and otherwise follows the base job's rules
+    rules = record["rules"]
+    assert rules[0] == {"if": '"true" != "true"', "when": "never"}
+    assert isinstance(rules[1], Reference)
+    assert rules[1] == [".testgate-can-i-deploy-base", "rules"]
+
+
+def test_report_job_runs_always_and_scheduled_jobs_only_on_schedules() -> None:
+    report = template("test-report").jobs()[".testgate-test-report-base"]
+    assert {"when": "always"} in report["rules"]
+    monitor = template("monitor").jobs()[".testgate-monitor-base"]
+    assert monitor["rules"][0] == {"if": '$CI_PIPELINE_SOURCE == "schedule"', "when": "on_success"}
+    assert monitor["rules"][-1] == {"when": "never"}
+
+
+def test_check_jsonschema_gitlab_ci(tmp_path: Path) -> None:
+    """The builtin GitLab CI schema on every file, with the spec: header split off first."""
+    files: list[Path] = []
+    for name in TEMPLATES:
+        tpl = template(name)
+        head = tmp_path / f"{name}.spec.yml"
+        head.write_text(tpl.header, encoding="utf-8")
+        # The schema cannot type an array input, so validate what GitLab sees after
+        # interpolation; a !reference [job, key] is the nested string list the schema models.
+        jobs = tmp_path / f"{name}.jobs.yml"
+        jobs.write_text(re.sub(r"!reference (?=\[)", "", tpl.interpolate()), encoding="utf-8")
+        files += [head, jobs]
+    files += [GITLAB_DIR / e for e in EXAMPLES]
+    proc = subprocess.run(
+        [
+            str(Path(ROOT / ".venv" / "bin" / "check-jsonschema"))
+            if (ROOT / ".venv" / "bin" / "check-jsonschema").exists()
+            else "check-jsonschema",
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_check_jsonschema_would_catch_a_broken_template(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("pact-x:\n  stage: test\n  script: [true]\n  artifacts: {when: sometimes}\n")
+    exe = ROOT / ".venv" / "bin" / "check-jsonschema"
+    proc = subprocess.run(
+        [str(exe), "--builtin-schema", "vendor.gitlab-ci", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+
+
+def _includes(name: str) -> list[dict]:
+    return load_yaml((GITLAB_DIR / name).read_text(encoding="utf-8"))["include"]
+
+
+def test_example_includes_every_template_pinned_to_the_release() -> None:
+    includes = _includes("example.gitlab-ci.yml")
+    files = set()
+    for inc in includes:
+        assert inc["project"] == TOOLS_PROJECT
+        assert inc["ref"] == f"v{VERSION}", "a service pins a tag, never main"
+        files.add(inc["file"])
+    assert files == {f"gitlab/{t}.yml" for t in TEMPLATES}
+
+
+def test_local_example_is_the_same_pipeline() -> None:
+    project = load_yaml((GITLAB_DIR / "example.gitlab-ci.yml").read_text(encoding="utf-8"))
+    local = load_yaml((GITLAB_DIR / "example-local.gitlab-ci.yml").read_text(encoding="utf-8"))
+    project["include"] = [
+        {"local": inc["file"], "inputs": inc.get("inputs", {})} for inc in project["include"]
+    ]
+    assert project == local
+
+
+def test_example_inputs_are_declared() -> None:
+    for example in EXAMPLES:
+        for inc in _includes(example):
+            name = Path(inc.get("file") or inc["local"]).stem
+            declared = template(name).inputs
+            assert set(inc.get("inputs", {})) <= set(declared), f"{example}: {name}"
+            required = {k for k, v in declared.items() if "default" not in v}
+            assert required <= set(inc.get("inputs", {})), f"{example}: {name} needs {required}"
+
+
+@params
+def test_same_input_names_as_the_github_workflows(name: str) -> None:
+    workflows = ROOT / ".github" / "workflows"
+    if not (workflows / f"{name}.yml").exists():
+        pytest.skip(f".github/workflows/{name}.yml does not exist yet")
+    github: set[str] = set()
+    for path in workflows.glob("*.yml"):
+        on = load_yaml(path.read_text(encoding="utf-8")).get(True) or {}  # YAML 1.1: on -> True
+        call = on.get("workflow_call") if isinstance(on, dict) else None
+        if call:
+            github |= set((call.get("inputs") or {}).keys())
+    missing = set(template(name).inputs) - GITLAB_ONLY - github
+    assert not missing, f"{name}: GitLab inputs with no GitHub twin: {sorted(missing)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# gitlab/README.md
+
+
+def test_readme_inputs_tables_are_up_to_date() -> None:
+    gen = load_gen_docs()
+    text = (GITLAB_DIR / "README.md").read_text(encoding="utf-8")
+    assert gen.update_readme(text) == text, "run: python scripts/gen_gitlab_docs.py"
+
+
+@params
+def test_readme_has_a_section_with_snippet_and_every_input(name: str) -> None:
+    text = (GITLAB_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(name)}\.yml\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"README has no '## {name}.yml' section"
+    section = match[1]
+    assert f"file: gitlab/{name}.yml" in section
+    assert f"ref: v{VERSION}" in section
+    assert f"<!-- inputs:start gitlab/{name}.yml -->" in section
+    for key in template(name).inputs:
+        assert f"| `{key}` |" in section, f"README section {name}: input {key} missing"
+    assert "Secrets:" in section
+
+
+def test_docs_generator_renders_types_defaults_and_required() -> None:
+    gen = load_gen_docs()
+    table = gen.render_inputs_md(
+        {
+            "to-environment": {"options": ["beta", "prod"], "description": "Where"},
+            "dry-run": {"type": "boolean", "default": False, "description": "Only report"},
+            "needs": {"type": "array", "default": [], "description": "a|b"},
+        }
+    )
+    assert "| `to-environment` | string | **required** | Where (one of: `beta`, `prod`) |" in table
+    assert "| `dry-run` | boolean | `false` | Only report |" in table
+    assert "| `needs` | array | `[]` | a\\|b |" in table
+
+
+def test_docs_generator_check_mode_fails_on_drift(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- inputs:start gitlab/api-tests.yml -->\nstale\n<!-- inputs:end -->\n",
+        encoding="utf-8",
+    )
+    gen = load_gen_docs()
+    assert gen.main(["--check", "--readme", str(readme)]) == 1
+    assert gen.main(["--readme", str(readme)]) == 0
+    assert gen.main(["--check", "--readme", str(readme)]) == 0
+    assert "| `target-url` |" in readme.read_text(encoding="utf-8")
