@@ -52,7 +52,8 @@ MESSAGE_CHARS = 1000
 DETAIL_CHARS = 4000
 WARNINGS_PER_FILE = 20
 
-_HEAD_BYTES = 64 * 1024
+_HEAD_BYTES = 1024 * 1024
+_PROLOG_NOISE = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
 _PROLOG = re.compile(r"<(!DOCTYPE|!ENTITY|[A-Za-z_:])")
 _TAGS = ("testsuites", "testsuite", "testcase", "failure", "error")
 _SUITE_TAGS = frozenset(("testsuites", "testsuite"))
@@ -182,9 +183,9 @@ def _check_prolog(path: Path) -> None:
         text = head.decode("utf-16", "replace")
     else:
         text = head.decode("latin-1")
-    match = _PROLOG.search(text)
+    match = _PROLOG.search(_PROLOG_NOISE.sub(" ", text))
     if match and match.group(1) in ("!DOCTYPE", "!ENTITY"):
-        line = text.count("\n", 0, match.start()) + 1
+        line = text.count("\n", 0, text.find("<" + match.group(1))) + 1
         raise _Rejected(
             "refused: the file declares a DOCTYPE (DTDs and entities are never processed in "
             "JUnit reports, which do not use them)",
@@ -366,7 +367,9 @@ class _FileReader:
                 self.suites[key] = into = Counts()
             into.add(acc.stats)
         parent = elem.getparent()
-        if parent is not None and parent.tag in _SUITE_TAGS:
+        if parent is None:
+            self.counts = acc.stats  # the root holds every test of the file
+        elif parent.tag in _SUITE_TAGS:
             up = self.acc_for(parent)
             up.stats.add(acc.stats)
             up.nonpass += acc.nonpass
@@ -403,19 +406,19 @@ class _FileReader:
     ) -> None:
         """Count one test (after reruns were folded into it)."""
         col = self.col
-        for c in (self.counts, acc.stats):
-            c.tests += 1
-            c.time += tm
-            if outcome == PASSED:
-                c.passed += 1
-            elif outcome == FAILED:
-                c.failed += 1
-            elif outcome == ERROR:
-                c.errors += 1
-            else:
-                c.skipped += 1
-            if flaky:
-                c.flaky += 1
+        c = acc.stats
+        c.tests += 1
+        c.time += tm
+        if outcome == PASSED:
+            c.passed += 1
+        elif outcome == FAILED:
+            c.failed += 1
+        elif outcome == ERROR:
+            c.errors += 1
+        else:
+            c.skipped += 1
+        if flaky:
+            c.flaky += 1
         tid = None
         if outcome in (FAILED, ERROR):
             tid = make_test_id(classname, name, acc.name)
@@ -487,26 +490,18 @@ class _FileReader:
                 p.line,
             )
 
-    def testcase(self, el) -> None:
-        """Classify one ``<testcase>`` (called at its end tag, children still attached)."""
-        parent = el.getparent()
-        stack = self.stack
-        acc = stack[-1] if stack and stack[-1].elem is parent else self.acc_for(parent)
+    def testcase(self, el, acc: _SuiteAcc, tm: float) -> None:
+        """Classify one ``<testcase>`` (called at its end tag, children still attached).
+
+        ``tm`` is its time, already parsed by the loop; ``acc`` its suite.
+        """
         attrib = el.attrib
         classname = attrib.get("classname") or ""
         name = attrib.get("name") or ""
-        raw = attrib.get("time")
-        if raw is None:
-            tm = 0.0
-        else:
-            try:
-                tm = float(raw)
-                if not 0.0 <= tm < _INF:
-                    raise ValueError
-            except ValueError:
-                tm, problem = parse_time(raw)
-                if problem:
-                    self.warn(f"test {make_test_id(classname, name, acc.name)!r}: {problem}")
+        if tm < 0.0:  # the loop's marker for a time that needs the careful parser
+            tm, problem = parse_time(attrib.get("time"))
+            if problem:
+                self.warn(f"test {make_test_id(classname, name, acc.name)!r}: {problem}")
         status = attrib.get("status")
         outcome = PASSED
         reruns = 0
@@ -533,7 +528,7 @@ class _FileReader:
                 elif tag in ("rerunFailure", "rerunError"):
                     reruns += 1
                     acc.elements += 1
-        if status is not None or attrib.get("result") is not None or attrib.get("skipped"):
+        if status is not None:
             outcome = self.status_outcome(outcome, attrib)
         pending = self.pending
         if pending is not None:
@@ -556,11 +551,11 @@ class _FileReader:
                 self.commit(acc, classname, name, PASSED, tm, 1 + flaky_runs + reruns, True)
             elif tm > self.col.slow_floor or self.col.spool is not None:
                 self.commit(acc, classname, name, PASSED, tm, 1, False)
-            else:  # the hot path: a plain pass
-                for c in (self.counts, acc.stats):
-                    c.tests += 1
-                    c.passed += 1
-                    c.time += tm
+            else:
+                st = acc.stats
+                st.tests += 1
+                st.passed += 1
+                st.time += tm
         elif outcome == SKIPPED:
             self.commit(acc, classname, name, SKIPPED, tm, 1, False, _message(result))
         else:
@@ -710,22 +705,57 @@ def _rollback(col: _Collector, failures_mark: int, flaky_mark: int, spool_mark: 
 
 
 def _parse_into(reader: _FileReader, source) -> etree._Element:
+    # The hot loop: a plain passing test case costs a handful of attribute reads;
+    # anything else (children, a status, a rerun pending, a slow test) goes to
+    # reader.testcase.
     it = _iterparse(source)
+    col = reader.col
     testcase = reader.testcase
+    spool = col.spool is not None
+    suite_elem = None
+    acc = None
+    stats = None
     for _event, el in it:
         tag = el.tag
         if tag == "testcase":
-            testcase(el)
-            el.clear()
             parent = el.getparent()
+            if parent is not suite_elem:
+                acc = reader.acc_for(parent)
+                suite_elem, stats = parent, acc.stats
+            raw = el.get("time")
+            if raw is None:
+                tm = 0.0
+            else:
+                try:
+                    tm = float(raw)
+                    if not 0.0 <= tm < _INF:
+                        tm = -1.0
+                except ValueError:
+                    tm = -1.0
+            if (
+                len(el)
+                or tm > col.slow_floor
+                or tm < 0.0
+                or reader.pending is not None
+                or spool
+                or el.get("status") is not None
+            ):
+                testcase(el, acc, tm)
+            else:
+                stats.tests += 1
+                stats.passed += 1
+                stats.time += tm
+            el.clear()
             while el.getprevious() is not None:
                 del parent[0]
         elif tag == "testsuite" or tag == "testsuites":
             reader.end_suite(el)
+            suite_elem = None
         else:  # failure / error: only those outside a test case matter here
             parent = el.getparent()
             if parent is not None and parent.tag in _SUITE_TAGS:
                 reader.suite_result(el)
+                suite_elem = None
     reader.finish()
     root = it.root
     if root is None:  # pragma: no cover - lxml raises on an empty document
