@@ -16,6 +16,7 @@ from testgate.model import GateDecision, Report
 DEFAULT_MAX_SIZE = 1024 * 1024 - 1024
 """Bytes: just under GitHub's 1 MiB job-summary limit (a bigger summary is dropped whole)."""
 PR_COMMENT_MAX_SIZE = 65_000
+MD_WARNINGS = 20
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,12 @@ def _render_md(
             out.append(
                 f"| {_md_escape(q.id)} | {_md_escape(q.owner)} | {_md_escape(q.reason)} | {expires} |"
             )
+    warnings = [*report.warnings, *decision.warnings]
+    if warnings:
+        out += ["", f"### Warnings ({len(warnings)})", ""]
+        out += [f"- {_md_escape(w)}" for w in limited(warnings[:MD_WARNINGS], "warnings")]
+        if len(warnings) > MD_WARNINGS:
+            out.append(f"- … {len(warnings) - MD_WARNINGS} more in the JSON report")
     if report.slowest:
         out += ["", "### Slowest tests", "", "| test | time |", "|---|---:|"]
         out += [f"| {_md_escape(tid)} | {_fmt_time(tm)} |" for tid, tm in report.slowest]
