@@ -12,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
+pytest_plugins = ["broker.fixtures"]  # the test Pact Broker (tests/broker/)
+
 
 def on_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
