@@ -181,3 +181,152 @@ def test_markdown_file(tmp_path, clean_environ):
     text = md.read_text()
     assert text.startswith("## ❌ Test report: FAIL")
     assert "<details><summary><b>failed</b> tests.test_api::test_broken" in text
+
+
+def many_failures(n: int) -> str:
+    cases = "".join(
+        f'<testcase classname="c" name="t{i}" file="src/t.py" line="{i + 1}">'
+        f'<failure message="boom {i}"/></testcase>'
+        for i in range(n)
+    )
+    return f'<testsuite name="s">{cases}</testsuite>'
+
+
+def test_github_annotations_are_capped(tmp_path, clean_environ, capsys):
+    path = write(tmp_path, "a.xml", many_failures(30))
+    summary = tmp_path / "summary.md"
+    outputs = tmp_path / "outputs.txt"
+    env = {
+        **clean_environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+    }
+    assert report.main([str(path)], env) == 1
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if line.startswith("::error")]
+    assert len(errors) == 10
+    assert errors[0] == "::error file=src/t.py,line=1::failed: c::t0: boom 0"
+    assert errors[-1].startswith("::error::gate failed: 30 failing tests")
+    assert "21 more failures in the summary" in errors[-1]
+    assert summary.read_text().startswith("## ❌ Test report: FAIL")
+    assert "decision=fail" in outputs.read_text()
+
+
+def test_progress_is_shown_for_many_files(tmp_path, clean_environ, capsys):
+    for i in range(12):
+        write(tmp_path, f"shards/s{i:02d}.xml", PASSING)
+    assert report.main([str(tmp_path / "shards")], clean_environ) == 0
+    out = capsys.readouterr().out
+    assert "[1/12] files read, 2 tests so far" in out
+    assert "[12/12] files read, 24 tests so far" in out
+
+
+def test_junit_out_round_trips(tmp_path, clean_environ):
+    src = write(tmp_path, "a.xml", FAILING)
+    write(tmp_path, "b.xml", PASSING)
+    merged = tmp_path / "out" / "merged.xml"
+    rc = report.main([str(src), str(tmp_path / "b.xml"), "--junit-out", str(merged)], clean_environ)
+    assert rc == 1
+    again = tmp_path / "again.json"
+    assert report.main([str(merged), "--json", str(again)], clean_environ) == 1
+    doc = json.loads(again.read_text())
+    assert doc["totals"]["tests"] == 4
+    assert doc["totals"]["failed"] == 1
+    assert doc["failures"][0]["id"] == "tests.test_api::test_broken"
+    assert doc["failures"][0]["message"] == "assert 1 == 2"
+    assert doc["suite_errors"] == []
+
+
+def test_baseline_only_new_failures_fail(tmp_path, clean_environ, capsys):
+    path = write(tmp_path, "a.xml", FAILING)
+    base = tmp_path / "base.json"
+    assert report.main([str(path), "--json", str(base)], clean_environ) == 1
+    md = tmp_path / "s.md"
+    rc = report.main([str(path), "--baseline", str(base), "--markdown", str(md)], clean_environ)
+    assert rc == 0
+    assert "0 new, 1 still failing, 0 fixed" in md.read_text()
+    assert report.main([str(path), "--baseline", str(tmp_path / "nope.json")], clean_environ) == 2
+
+
+def test_policy_from_flag_and_env(tmp_path, clean_environ):
+    path = write(tmp_path, "a.xml", FAILING)
+    lenient = write(tmp_path, "gate.toml", "[gate]\nmax-failures = 1\n")
+    assert report.main([str(path), "--policy", str(lenient)], clean_environ) == 0
+    assert report.main([str(path)], {**clean_environ, "TESTGATE_POLICY": str(lenient)}) == 0
+    broken = write(tmp_path, "bad.toml", "[gate]\nmax-failurez = 1\n")
+    assert report.main([str(path), "--policy", str(broken)], clean_environ) == 2
+
+
+def test_quarantine_via_policy(tmp_path, clean_environ):
+    path = write(tmp_path, "a.xml", FAILING)
+    policy = write(
+        tmp_path,
+        "gate.toml",
+        '[[quarantine]]\ntest = "tests.test_api::test_broken"\nowner = "team-api"\n'
+        'reason = "API-42"\nexpires = 2999-01-01\n',
+    )
+    out = tmp_path / "r.json"
+    assert report.main([str(path), "--policy", str(policy), "--json", str(out)], clean_environ) == 0
+    doc = json.loads(out.read_text())
+    assert doc["totals"]["quarantined"] == 1
+    assert doc["quarantined"][0]["owner"] == "team-api"
+    assert doc["failures"][0]["quarantined"] is True
+
+
+@pytest.mark.parametrize("value", ["abc", "10"])
+def test_bad_max_size_is_a_usage_error(tmp_path, clean_environ, value):
+    path = write(tmp_path, "a.xml", PASSING)
+    assert report.main([str(path), "--max-size", value], clean_environ) == 2
+
+
+def test_max_size_for_pr_comment(tmp_path, clean_environ):
+    path = write(tmp_path, "a.xml", many_failures(2000))
+    md = tmp_path / "comment.md"
+    full = tmp_path / "full.json"
+    rc = report.main(
+        [str(path), "--markdown", str(md), "--max-size", "65000", "--json", str(full)],
+        clean_environ,
+    )
+    assert rc == 1
+    text = md.read_text()
+    assert len(text.encode()) <= 65000
+    assert f"The full report is in `{full}`" in text
+    assert len(json.loads(full.read_text())["failures"]) == 2000
+
+
+def test_xxe_leaks_nothing_anywhere(tmp_path, clean_environ, capsys):
+    secret = write(tmp_path, "secret.txt", "SECRET-FROM-DISK")
+    xxe = write(
+        tmp_path,
+        "xxe.xml",
+        f'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<testsuite name="&x;"><testcase name="&x;"><failure message="&x;">&x;</failure>'
+        "</testcase></testsuite>",
+    )
+    outs = [tmp_path / "o.json", tmp_path / "o.md", tmp_path / "o.xml"]
+    rc = report.main(
+        [
+            str(xxe),
+            "--json",
+            str(outs[0]),
+            "--json-tests",
+            "--markdown",
+            str(outs[1]),
+            "--junit-out",
+            str(outs[2]),
+        ],
+        clean_environ,
+    )
+    assert rc == 3
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err, *(p.read_text() for p in outs)):
+        assert "SECRET-FROM-DISK" not in text
+    assert "refused: the file declares a DOCTYPE" in captured.out
+
+
+def test_main_via_cli_dispatch(tmp_path, clean_environ):
+    from testgate import cli
+
+    path = write(tmp_path, "a.xml", PASSING)
+    assert cli.main(["report", str(path)], clean_environ) == 0
