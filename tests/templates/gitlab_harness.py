@@ -162,24 +162,28 @@ def _git(cwd: Path, *args: str) -> None:
 SERVICE_FILES = ("examples", "envs", "testgate.toml")
 
 
-def make_service_repo(dest: Path, pipeline: str, branch: str = "feature/demo") -> Path:
-    """A git repository like a service team's: the example services and ``pipeline`` as CI.
+def make_service_repo(
+    dest: Path, pipeline_file: Path, branch: str = "feature/demo", with_examples: bool = True
+) -> Path:
+    """A git repository like a service team's: ``pipeline_file`` as its .gitlab-ci.yml.
 
-    The include cache is filled with this checkout's templates at the example's pinned ref,
-    so ``include: project`` resolves offline; ``include: local`` finds ``gitlab/``.
+    With ``with_examples`` it also gets the example services (examples/, envs/, testgate.toml).
+    The include cache is filled with this checkout's templates at the pinned ref, so
+    ``include: project`` resolves offline; a copy of ``gitlab/`` serves ``include: local``.
     """
     dest.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts")
-    for name in SERVICE_FILES:
+    for name in SERVICE_FILES if with_examples else ():
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=ignore)
         elif src.is_file():
             shutil.copy2(src, dest / name)
     shutil.copytree(GITLAB_DIR, dest / "gitlab", ignore=ignore)
-    shutil.copy2(GITLAB_DIR / pipeline, dest / ".gitlab-ci.yml")
+    shutil.copy2(pipeline_file, dest / ".gitlab-ci.yml")
     (dest / ".gitignore").write_text(
-        ".gitlab-ci-local/\nreports/\npacts/\n__pycache__/\n", encoding="utf-8"
+        ".gitlab-ci-local/\n.gitlab-ci-local-home/\nreports/\npacts/\n__pycache__/\n",
+        encoding="utf-8",
     )
     cache = dest / ".gitlab-ci-local" / "includes" / REMOTE_HOST / TOOLS_PROJECT / f"v{VERSION}"
     shutil.copytree(GITLAB_DIR, cache / "gitlab", ignore=ignore)
@@ -204,7 +208,7 @@ class PipelineRun:
         return f"exit {self.returncode}, jobs {self.jobs}\n{self.output[-6000:]}"
 
 
-_RESULT = re.compile(r"^\s*(PASS|FAIL|WARN|SKIP)\s+(\S+)\s*$", re.MULTILINE)
+_RESULT = re.compile(r"^\s*(PASS|FAIL|WARN|SKIP)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*$", re.MULTILINE)
 
 
 def run_pipeline(

@@ -1,0 +1,291 @@
+"""gitlab-ci-local runs the GitLab templates for real (shell executor, offline).
+
+The jobs install testgate the way the templates do, except that ``TESTGATE_INSTALL=skip`` and
+``TESTGATE_VENV`` point them at the virtualenv this suite runs in (no network, and seconds
+instead of a pip install per job). What the report job decided is compared with
+``testgate report --json`` run directly on the same JUnit files: every platform's templates must
+decide exactly what the tool decides.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import on_ci
+from gitlab_harness import (
+    REMOTE_HOST,
+    ROOT as ROOT_DIR,
+    TOOLS_PROJECT,
+    VERSION,
+    PipelineRun,
+    gitlab_ci_local,
+    make_service_repo,
+    run_pipeline,
+    template,
+)
+
+pytestmark = pytest.mark.slow
+
+VENV = Path(sys.executable).parent.parent
+SKIP_INSTALL = {"TESTGATE_INSTALL": "skip", "TESTGATE_VENV": str(VENV)}
+
+PASSING_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="unit" tests="2" failures="0" errors="0" skipped="0" time="0.3">
+  <testcase classname="svc.test_a" name="test_one" time="0.1"/>
+  <testcase classname="svc.test_a" name="test_two" time="0.2"/>
+</testsuite>
+"""
+FAILING_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="unit" tests="3" failures="1" errors="0" skipped="1" time="0.6">
+  <testcase classname="svc.test_a" name="test_one" time="0.1"/>
+  <testcase classname="svc.test_a" name="test_two" time="0.2">
+    <failure message="expected 200, got 500">AssertionError</failure>
+  </testcase>
+  <testcase classname="svc.test_a" name="test_three" time="0.0"><skipped/></testcase>
+</testsuite>
+"""
+
+REPORT_ONLY_PIPELINE = f"""\
+# A service with its own test job and testgate's report template.
+stages: [test, report]
+include:
+  - project: {TOOLS_PROJECT}
+    ref: v{VERSION}
+    file: gitlab/test-report.yml
+    inputs:
+      stage: report
+      job-prefix: svc
+
+unit-tests:
+  stage: test
+  script:
+    - mkdir -p reports
+    - cp "junit/$JUNIT_CASE.xml" reports/unit.xml
+    - if [ "$JUNIT_CASE" = failing ]; then exit 1; fi
+  artifacts:
+    when: always
+    paths: [reports/]
+    reports:
+      junit: reports/unit.xml
+
+after-report:
+  stage: .post
+  needs: [svc-test-report]
+  rules:
+    - when: always
+  script:
+    - echo "decision from dotenv=$TESTGATE_OUT_DECISION tests=$TESTGATE_OUT_TESTS"
+"""
+
+
+@pytest.fixture(scope="module")
+def gcl() -> str:
+    found = gitlab_ci_local()
+    if not found:
+        message = (
+            "gitlab-ci-local is not installed (make test installs it: scripts/ci/install-tools.sh)"
+        )
+        if on_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def direct_report(repo: Path, tmp: Path) -> dict:
+    """``testgate report --json`` on the JUnit files the pipeline's test jobs left behind."""
+    out = tmp / "direct.json"
+    xmls = sorted(
+        str(p.relative_to(repo))
+        for p in (repo / "reports").glob("*.xml")
+        if not p.name.startswith("testgate-report")
+    )
+    assert xmls, "the pipeline left no JUnit files"
+    proc = subprocess.run(
+        [
+            str(VENV / "bin" / "testgate"),
+            "report",
+            "--platform",
+            "local",
+            "--json",
+            str(out),
+            *xmls,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": f"{VENV / 'bin'}:/usr/bin:/bin", "TESTGATE_REPORTS_DIR": str(tmp / "r")},
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    return values
+
+
+def assert_same_decision(repo: Path, tmp: Path, run: PipelineRun) -> dict:
+    pipeline = json.loads((repo / "reports" / "testgate-report.json").read_text(encoding="utf-8"))
+    direct = direct_report(repo, tmp)
+    assert pipeline["decision"] == direct["decision"], run.explain()
+    assert pipeline["totals"] == direct["totals"], run.explain()
+    outputs = dotenv(repo / "reports" / "testgate.env")
+    assert outputs["TESTGATE_OUT_DECISION"] == direct["decision"]
+    assert outputs["TESTGATE_OUT_TESTS"] == str(direct["totals"]["tests"])
+    return pipeline
+
+
+def report_only_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "svc"
+    (repo / "junit").mkdir(parents=True)
+    (repo / "junit" / "passing.xml").write_text(PASSING_XML, encoding="utf-8")
+    (repo / "junit" / "failing.xml").write_text(FAILING_XML, encoding="utf-8")
+    (repo / "example.gitlab-ci.yml").write_text(REPORT_ONLY_PIPELINE, encoding="utf-8")
+    return make_service_repo(
+        repo, pipeline_file=repo / "example.gitlab-ci.yml", with_examples=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "decision", "tests"), [("passing", "pass", 2), ("failing", "fail", 3)]
+)
+def test_report_template_decides_like_testgate(
+    gcl: str, tmp_path: Path, case: str, decision: str, tests: int
+) -> None:
+    repo = report_only_repo(tmp_path)
+    run = run_pipeline(repo, {**SKIP_INSTALL, "JUNIT_CASE": case})
+
+    expected_jobs = {"unit-tests": "PASS", "svc-test-report": "PASS", "after-report": "PASS"}
+    if case == "failing":
+        expected_jobs = {"unit-tests": "FAIL", "svc-test-report": "FAIL", "after-report": "PASS"}
+    assert run.jobs == expected_jobs, run.explain()
+    assert (run.returncode == 0) == (case == "passing"), run.explain()
+    assert "testgate 0.1.0" in run.output, "the base job runs testgate --version"
+
+    pipeline = assert_same_decision(repo, tmp_path, run)
+    assert pipeline["decision"] == decision
+    assert pipeline["totals"]["tests"] == tests
+    # the dotenv outputs reached the next job as variables
+    assert f"decision from dotenv={decision} tests={tests}" in run.output, run.explain()
+
+
+def test_include_project_is_served_from_the_prefilled_cache(gcl: str, tmp_path: Path) -> None:
+    repo = report_only_repo(tmp_path)
+    cached = (
+        repo
+        / ".gitlab-ci-local/includes"
+        / REMOTE_HOST
+        / TOOLS_PROJECT
+        / f"v{VERSION}/gitlab/test-report.yml"
+    )
+    marker = "\nserved-from-the-include-cache:\n  stage: report\n  script: [echo cached]\n"
+    cached.write_text(cached.read_text(encoding="utf-8") + marker, encoding="utf-8")
+    run = run_pipeline(repo, SKIP_INSTALL, "--list")
+    assert run.returncode == 0, run.explain()
+    assert "served-from-the-include-cache" in run.output, run.explain()
+
+
+# ---------------------------------------------------------------------------------------------
+# The install the base job does for real users (tests otherwise skip it).
+
+FAKE_PYTHON = """#!/bin/sh
+# records its argv; "-m venv DIR" makes DIR/bin/python, another recorder
+echo "$0 $*" >> "$RECORD"
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python" && printf '#!/bin/sh\\necho testgate 0.1.0\\n' > "$3/bin/testgate" && chmod +x "$3/bin/testgate"
+fi
+printf '%s\\n' "$@" > "$RECORD.last"
+"""
+
+
+def run_install(tmp_path: Path, extra_env: dict[str, str]) -> tuple[str, list[str]]:
+    """Run the base job's before_script with a recording python3; return (log, pip argv)."""
+    base = template("test-report").jobs()[".testgate-test-report-base"]
+    fake_bin = tmp_path / "fakebin"
+    fake_bin.mkdir()
+    python3 = fake_bin / "python3"
+    python3.write_text(FAKE_PYTHON, encoding="utf-8")
+    python3.chmod(0o755)
+    record = tmp_path / "record"
+    env = {
+        "PATH": f"{fake_bin}:/usr/bin:/bin",
+        "RECORD": str(record),
+        "TESTGATE_VENV": str(tmp_path / "venv"),
+        "TESTGATE_TOOLS_REPOSITORY": TOOLS_PROJECT,
+        "TESTGATE_TOOLS_REF": f"v{VERSION}",
+        "TESTGATE_REPORTS_DIR": str(tmp_path / "reports"),
+        "CI_SERVER_PROTOCOL": "https",
+        "CI_SERVER_HOST": "gitlab.example.com",
+        "CI_SERVER_PORT": "443",
+        "CI_JOB_TOKEN": "job-token-123",
+        **extra_env,
+    }
+    script = "set -eo pipefail\n" + "\n".join(base["before_script"])
+    proc = subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    last = tmp_path / "record.last"
+    argv = last.read_text(encoding="utf-8").splitlines() if last.exists() else []
+    return proc.stdout, argv
+
+
+def test_base_job_pip_installs_testgate_from_the_tools_repository_at_tools_ref(
+    tmp_path: Path,
+) -> None:
+    log, argv = run_install(tmp_path, {"TESTGATE_INSTALL": "pip"})
+    assert argv[:3] == ["-m", "pip", "install"]
+    assert argv[-1] == (
+        "testgate @ git+https://gitlab-ci-token:job-token-123@gitlab.example.com:443/"
+        f"{TOOLS_PROJECT}.git@v{VERSION}"
+    )
+    assert "testgate 0.1.0" in log
+    assert "job-token-123" not in log, "the job token is never printed"
+
+
+def test_base_job_skips_the_install_when_told(tmp_path: Path) -> None:
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    tg = tmp_path / "venv" / "bin" / "testgate"
+    tg.write_text("#!/bin/sh\necho testgate 0.1.0\n", encoding="utf-8")
+    tg.chmod(0o755)
+    log, argv = run_install(tmp_path, {"TESTGATE_INSTALL": "skip"})
+    assert argv == []
+    assert "testgate 0.1.0" in log
+
+
+def test_pip_resolves_the_requirement_the_base_job_builds(tmp_path: Path) -> None:
+    """The exact requirement string, against a clone of this repo tagged like a release."""
+    bare = tmp_path / "testgate.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT_DIR), str(bare)], check=True)
+    subprocess.run(["git", "-C", str(bare), "tag", f"v{VERSION}", "HEAD"], check=True)
+    _, argv = run_install(
+        tmp_path, {"TESTGATE_INSTALL": "pip", "TESTGATE_TOOLS_URL": f"file://{bare}"}
+    )
+    requirement = argv[-1]
+    assert requirement == f"testgate @ git+file://{bare}@v{VERSION}"
+    report = tmp_path / "pip-report.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "pip", "install", "--dry-run", "--no-deps", "--no-index"),
+            *("--no-build-isolation", "--quiet", "--report", str(report), requirement),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (item,) = json.loads(report.read_text(encoding="utf-8"))["install"]
+    assert item["metadata"]["name"] == "testgate"
+    assert item["metadata"]["version"] == VERSION
+    assert item["download_info"]["vcs_info"]["requested_revision"] == f"v{VERSION}"
