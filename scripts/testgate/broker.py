@@ -933,8 +933,8 @@ def ensure_webhook(
     ]
     if spec.consumer:
         args += ["--consumer", spec.consumer]
-    for name, value in spec.headers:
-        args += ["--header", f"{name}: {value}"]
+    if spec.headers:  # one --header followed by every header (the CLI takes it once)
+        args += ["--header", *[f"{name}: {value}" for name, value in spec.headers]]
     if spec.body is not None:
         args += ["--data", spec.body]
     if spec.user:
