@@ -8,6 +8,7 @@ templates of this checkout, so the run is offline.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -40,6 +41,7 @@ GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
 _INPUT = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*\]\]")
 
 
+@functools.cache
 def load_gen_docs():
     """The docs generator (scripts/gen_gitlab_docs.py) as a module."""
     spec = importlib.util.spec_from_file_location(
@@ -132,6 +134,7 @@ def split(path: Path) -> tuple[str, str]:
     return load_gen_docs().split_spec(path.read_text(encoding="utf-8"))
 
 
+@functools.cache
 def template(name: str) -> Template:
     """Load ``gitlab/<name>.yml``."""
     path = GITLAB_DIR / f"{name}.yml"

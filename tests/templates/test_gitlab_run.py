@@ -18,7 +18,7 @@ import pytest
 from conftest import on_ci
 from gitlab_harness import (
     REMOTE_HOST,
-    ROOT as ROOT_DIR,
+    ROOT,
     TOOLS_PROJECT,
     VERSION,
     PipelineRun,
@@ -265,7 +265,7 @@ def test_base_job_skips_the_install_when_told(tmp_path: Path) -> None:
 def test_pip_resolves_the_requirement_the_base_job_builds(tmp_path: Path) -> None:
     """The exact requirement string, against a clone of this repo tagged like a release."""
     bare = tmp_path / "testgate.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT_DIR), str(bare)], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT), str(bare)], check=True)
     subprocess.run(["git", "-C", str(bare), "tag", f"v{VERSION}", "HEAD"], check=True)
     _, argv = run_install(
         tmp_path, {"TESTGATE_INSTALL": "pip", "TESTGATE_TOOLS_URL": f"file://{bare}"}
