@@ -337,6 +337,7 @@ class Harness {
             m.tmp ? h.cwd.path + '@tmp' : h.cwd.path
         })
         binding.setVariable('isUnix', { -> true })
+        binding.setVariable('deleteDir', { -> h.record([step: 'deleteDir', dir: h.cwd.path]); h.cwd.deleteDir(); null })
         binding.setVariable('echo', { Object m -> h.record([step: 'echo', message: m.toString()]); h.log << m << '\n'; null })
         binding.setVariable('error', { Object m ->
             h.record([step: 'error', message: m.toString()])

@@ -1,15 +1,34 @@
 // Runs the read-only smoke checks against an environment (testgate monitor), for a pipeline on a
-// cron trigger: metrics to a Pushgateway and reports/, alerts on state changes. Never deploys.
+// cron trigger: per-check metrics to reports/metrics.prom (and a Pushgateway), alerts on state
+// changes only. Never deploys.
 
 def call(Map args = [:]) {
     Map cfg = testgateStep.settings('monitor', [
-        env        : 'prod',
-        targetUrl  : '',
-        pushgateway: '',
+        env                      : 'prod',
+        apiTests                 : '',
+        targetUrl                : '',
+        service                  : '',
+        marker                   : '',
+        pushgatewayUrl           : '',
+        stateFile                : '',
+        runUrl                   : '',
+        timeout                  : '',
+        alertWebhookCredentialsId: '',
     ], args)
+    List commands = [[run: 'testgate monitor']]
+    if (cfg.alertWebhookCredentialsId) {
+        commands = [[run: 'testgate monitor', secret: [credentialsId: cfg.alertWebhookCredentialsId,
+                                                       variable: 'TESTGATE_ALERT_WEBHOOK_URL']]]
+    }
     testgateStep.execute(cfg, [
-        TESTGATE_ENV        : cfg.env,
-        TESTGATE_TARGET_URL : cfg.targetUrl,
-        TESTGATE_PUSHGATEWAY: cfg.pushgateway,
-    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml", commands: [[run: 'testgate monitor']]])
+        TESTGATE_ENV            : cfg.env,
+        TESTGATE_API_TESTS      : cfg.apiTests,
+        TESTGATE_TARGET_URL     : cfg.targetUrl,
+        TESTGATE_SERVICE        : cfg.service,
+        TESTGATE_MARKER         : cfg.marker,
+        TESTGATE_PUSHGATEWAY_URL: cfg.pushgatewayUrl,
+        TESTGATE_STATE_FILE     : cfg.stateFile,
+        TESTGATE_RUN_URL        : cfg.runUrl ?: env.BUILD_URL,
+        TESTGATE_TIMEOUT        : cfg.timeout,
+    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml", commands: commands])
 }

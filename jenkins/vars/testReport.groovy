@@ -5,15 +5,18 @@ def call(Map args = [:]) {
     Map cfg = testgateStep.settings('testReport', [
         reportPaths : '',
         policy      : '',
+        baseline    : '',
         dryRun      : '',
         publishJunit: false,
     ], args)
-    String paths = cfg.reportPaths ?: "${cfg.reportsDir}/*.xml"
+    cfg.reportPaths = cfg.reportPaths ?: "${cfg.reportsDir}/*.xml"
     testgateStep.execute(cfg, [
-        TESTGATE_REPORT_PATHS: paths,
+        TESTGATE_REPORT_PATHS: cfg.reportPaths,
         TESTGATE_POLICY      : cfg.policy,
+        TESTGATE_BASELINE    : cfg.baseline,
         TESTGATE_DRY_RUN     : cfg.dryRun,
+        TESTGATE_JSON        : "${cfg.reportsDir}/testgate-report.json",
     ], [job: 'test-report',
-        junit: cfg.publishJunit.toString() == 'true' ? paths.split(' ').join(',') : null,
-        commands: [[run: 'testgate report --json "$TESTGATE_REPORTS_DIR/testgate-report.json"']]])
+        junit: cfg.publishJunit.toString() == 'true' ? cfg.reportPaths.split(' ').join(',') : null,
+        commands: [[run: 'testgate report']]])
 }

@@ -14,13 +14,14 @@ Map defaults() {
 
 String call(Map args = [:]) {
     Map cfg = defaults() + args.subMap(defaults().keySet())
-    String ref = cfg.toolsRef.toString()
+    String ref = cfg.toolsRef
     if (!ref || ref in ['main', 'master', 'HEAD']) {
-        error "testgateInstall: toolsRef '${ref}' is not a release; pin a tag such as ${defaults().toolsRef} (input tools-ref)"
+        error "testgateInstall: toolsRef '${ref}' is not a release; " +
+              "pin a tag such as ${defaults().toolsRef} (input tools-ref)"
     }
     String venv = cfg.venv ?: env.TESTGATE_VENV ?: "${pwd(tmp: true)}/testgate-${ref}"
     withEnv([
-        "TESTGATE_INSTALL_VENV=${venv}",
+        "TESTGATE_VENV=${venv}",
         "TESTGATE_TOOLS_REF=${ref}",
         "TESTGATE_TOOLS_REPO=${cfg.toolsRepo}",
         "TESTGATE_PYTHON=${cfg.python}",
@@ -28,8 +29,9 @@ String call(Map args = [:]) {
         // Reuse a virtualenv this step made for the same ref, or one that already has that
         // version (an agent image, a cache); otherwise pip-install the tagged source.
         sh(label: 'Install testgate', script: '''
-            venv="$TESTGATE_INSTALL_VENV"
-            if [ "$(cat "$venv/.testgate-ref" 2>/dev/null)" = "$TESTGATE_TOOLS_REF" ] && [ -x "$venv/bin/testgate" ]; then
+            venv="$TESTGATE_VENV"
+            ref="$(cat "$venv/.testgate-ref" 2>/dev/null || true)"
+            if [ "$ref" = "$TESTGATE_TOOLS_REF" ] && [ -x "$venv/bin/testgate" ]; then
               echo "testgate $TESTGATE_TOOLS_REF is installed in $venv"
             elif [ "$("$venv/bin/testgate" --version 2>/dev/null)" = "testgate ${TESTGATE_TOOLS_REF#v}" ]; then
               echo "using $venv/bin/testgate ($TESTGATE_TOOLS_REF)"

@@ -6,9 +6,10 @@
 /** The step's arguments over its defaults (plus the common ones); an unknown name is an error. */
 Map settings(String step, Map defaults, Map args) {
     Map all = testgateInstall.defaults() + [reportsDir: 'reports'] + defaults
-    List unknown = (args.keySet() - all.keySet()).collect { it.toString() }.sort()
+    List unknown = ((args.keySet() - all.keySet())*.toString()).sort()
     if (unknown) {
-        error "${step}: unknown argument(s) ${unknown.join(', ')}; it takes ${all.keySet().sort().join(', ')} (see vars/${step}.txt)"
+        error "${step}: unknown argument(s) ${unknown.join(', ')}; " +
+              "it takes ${all.keySet().sort().join(', ')} (see vars/${step}.txt)"
     }
     return all + args
 }
@@ -19,7 +20,8 @@ Map settings(String step, Map defaults, Map args) {
  * @param cfg what settings() returned
  * @param inputs env var name -> value; empty values are left out so testgate's defaults apply
  * @param opts job (summary file name), junit (Ant pattern of the JUnit files to publish, or null),
- *        commands (list of [run: 'testgate ...', broker: true when it needs the broker token])
+ *        commands (list of [run: 'testgate ...', broker: true when it needs the broker token,
+ *        or secret: [credentialsId: ..., variable: ...] for another secret])
  */
 void execute(Map cfg, Map inputs, Map opts) {
     String bin = testgateInstall(cfg)
@@ -37,9 +39,13 @@ void execute(Map cfg, Map inputs, Map opts) {
     try {
         withEnv(vars) {
             for (Map command in opts.commands) {
-                if (command.broker && cfg.credentialsId) {
-                    // The token reaches testgate as an env var only: never interpolated into sh.
-                    withCredentials([string(credentialsId: cfg.credentialsId, variable: 'PACT_BROKER_TOKEN')]) {
+                Map secret = command.secret
+                if (!secret && command.broker && cfg.credentialsId) {
+                    secret = [credentialsId: cfg.credentialsId, variable: 'PACT_BROKER_TOKEN']
+                }
+                if (secret) {
+                    // A secret reaches testgate as an env var only: never interpolated into sh.
+                    withCredentials([string(credentialsId: secret.credentialsId, variable: secret.variable)]) {
                         sh(label: command.run, script: command.run)
                     }
                 } else {
@@ -63,10 +69,11 @@ void describe(String reportsDir) {
         return
     }
     Map out = readProperties(file: file)
-    if (out.description) {
-        currentBuild.description = out.description
-    } else if (out.decision) {
-        String counts = out.tests ? " (${out.passed ?: 0}/${out.tests} passed, ${out.failed ?: 0} failed)" : ''
-        currentBuild.description = "testgate: ${out.decision}${counts}"
+    // The file collects every command's outputs (later lines win); the report's decision
+    // is the build's, the monitor's state the scheduled job's.
+    if (out.decision) {
+        currentBuild.description = "testgate ${out.decision}: ${out.tests ?: 0} tests, ${out.failed ?: 0} failed"
+    } else if (out.state) {
+        currentBuild.description = "testgate monitor ${out.state}: ${out.checks ?: 0} checks, ${out.failed ?: 0} failed"
     }
 }

@@ -1,0 +1,124 @@
+"""Static checks of the Jenkins shared library: help texts, defaults, docs, version pins, lint."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from conftest import require_tool
+from jenkins_harness import (
+    JENKINS_ONLY,
+    LIBRARY,
+    README,
+    STEPS,
+    VARS,
+    VERSION,
+    groovy_env,
+    parse_groovy_defaults,
+    parse_groovy_env,
+    parse_help,
+    render_readme,
+)
+from testgate.config import env_var_for
+
+# Inputs whose variable is Pact's own name, or a secret bound from a Jenkins credential.
+PACT_NAMES = {"brokerUrl": "PACT_BROKER_BASE_URL"}
+SECRET_VARS = {
+    "credentialsId": "PACT_BROKER_TOKEN",
+    "alertWebhookCredentialsId": "TESTGATE_ALERT_WEBHOOK_URL",
+}
+
+
+def test_every_step_has_its_help_text() -> None:
+    steps = sorted(p.stem for p in VARS.glob("*.groovy"))
+    assert sorted([*STEPS, "testgateStep"]) == steps
+    assert [p.stem for p in VARS.glob("*.txt")]
+    assert all((VARS / f"{s}.txt").is_file() for s in steps)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_help_documents_exactly_the_arguments_the_step_takes(step: str) -> None:
+    documented = {a.name: a.default for a in parse_help(step)}
+    assert documented == parse_groovy_defaults(step)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_arguments_map_to_the_env_var_named_after_their_input(step: str) -> None:
+    wired = parse_groovy_env(step)
+    source = (VARS / f"{step}.groovy").read_text(encoding="utf-8")
+    for arg in parse_help(step):
+        if arg.name in SECRET_VARS:
+            assert arg.env == SECRET_VARS[arg.name]
+            continue
+        if arg.name in JENKINS_ONLY and arg.env is None:
+            continue
+        expected = PACT_NAMES.get(arg.name) or env_var_for(arg.input or arg.name.lower())
+        assert arg.env == expected, f"{step}.{arg.name}"
+        if step == "testgateInstall":
+            assert f'"{expected}=' in source, f"{step} never sets {expected}"
+        else:
+            assert wired.get(arg.name) == expected, f"{step}.{arg.name} is not wired to {expected}"
+
+
+def test_secret_variables_are_bound_from_credentials_not_passed_as_text() -> None:
+    helper = (VARS / "testgateStep.groovy").read_text(encoding="utf-8")
+    assert "variable: 'PACT_BROKER_TOKEN'" in helper
+    assert "variable: 'TESTGATE_ALERT_WEBHOOK_URL'" in (VARS / "monitor.groovy").read_text()
+    for path in VARS.glob("*.groovy"):
+        text = path.read_text(encoding="utf-8")
+        # A secret interpolated into a Groovy string ends up in the sh script and the log.
+        assert not re.search(r"\$\{?(env\.)?(PACT_BROKER_TOKEN|PACT_BROKER_PASSWORD)", text), path
+
+
+def test_readme_argument_tables_are_generated_from_the_help_texts() -> None:
+    text = README.read_text(encoding="utf-8")
+    for step in STEPS:
+        assert f"<!-- args:start {step} -->" in text, f"README has no table for {step}"
+    assert render_readme(text) == text, (
+        "jenkins/README.md is stale: python tests/templates/jenkins_harness.py --update-readme"
+    )
+
+
+def test_tools_ref_default_and_library_pins_equal_version() -> None:
+    tag = f"v{VERSION}"
+    assert parse_groovy_defaults("testgateInstall")["toolsRef"] == f"'{tag}'"
+    pins = []
+    for path in [LIBRARY / "Jenkinsfile", LIBRARY / "Jenkinsfile.monitor", README]:
+        pins += re.findall(r"@Library\('testgate@([^']*)'\)", path.read_text(encoding="utf-8"))
+    assert pins
+    assert set(pins) == {tag}
+    assert re.search(rf"Default version \| `{re.escape(tag)}`", README.read_text(encoding="utf-8"))
+
+
+def test_readme_says_how_to_load_the_library_from_its_subfolder() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "Library Path" in text
+    assert "`jenkins/`" in text
+    assert "JENKINS-38609" in text
+
+
+@pytest.mark.slow
+def test_npm_groovy_lint_finds_no_errors() -> None:
+    lint = require_tool("npm-groovy-lint")
+    proc = subprocess.run(
+        [
+            lint,
+            "--failon",
+            "error",
+            "--noserver",
+            "--output",
+            "txt",
+            "--path",
+            str(LIBRARY),
+            "--files",
+            "**/*.groovy,**/Jenkinsfile*",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=groovy_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Error" in proc.stdout  # the summary table was printed: files were linted

@@ -1,0 +1,369 @@
+"""The Jenkins library's steps, run by the Groovy harness with a fake ``testgate``.
+
+The fake records the arguments and the TESTGATE_*/PACT_* environment it was started with
+and writes the JUnit file its command would, so these tests check the wiring (the commands
+built, the env vars set, the credentials bound, junit and archiveArtifacts in every case)
+in seconds. test_jenkins_example.py runs the real testgate. All scenarios share one JVM.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_tool
+from jenkins_harness import LIBRARY, STEPS, calls, parse_help, run_harness
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "tok-3f9c2a7e-never-print-me"
+HOOK = "https://hooks.example.test/T000/B000/hook-secret-7d1"
+CREDENTIALS = {
+    "pact-broker-token": TOKEN,
+    "broker-cred": TOKEN,
+    "hook-cred": HOOK,
+    "alert-webhook": HOOK,
+}
+
+FAKE_TESTGATE = """#!{python}
+# A stand-in for testgate: records what it was given, writes what the command would.
+import json, os, pathlib, sys
+
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("testgate {version}")
+    sys.exit(0)
+cmd = args[0]
+env = {{k: v for k, v in os.environ.items() if k.startswith(("TESTGATE_", "PACT_"))}}
+with open(os.environ["FAKE_TESTGATE_LOG"], "a", encoding="utf-8") as fh:
+    fh.write(json.dumps({{"argv": args, "env": env, "cwd": os.getcwd()}}) + "\\n")
+fail = cmd in os.environ.get("FAKE_TESTGATE_FAIL", "").split(",")
+reports = pathlib.Path(os.environ.get("TESTGATE_REPORTS_DIR", "reports"))
+reports.mkdir(parents=True, exist_ok=True)
+junit = {{"consumer": "consumer.xml", "verify": "provider-verification.xml",
+          "api-tests": "api.xml", "monitor": "monitor.xml"}}.get(cmd)
+if junit:
+    failure = "<failure message='boom'/>" if fail else ""
+    (reports / junit).write_text(
+        f"<testsuite name='{{cmd}}' tests='2'><testcase name='a'/><testcase name='b'>{{failure}}</testcase></testsuite>"
+    )
+props = reports / "testgate-outputs.properties"
+if cmd == "report":
+    with props.open("a") as fh:
+        fh.write(f"decision={{'fail' if fail else 'pass'}}\\ntests=6\\nfailed={{1 if fail else 0}}\\n")
+if cmd == "monitor":
+    with props.open("a") as fh:
+        fh.write("alert=none\\nstate=passing\\nchecks=2\\nfailed=0\\n")
+print(f"fake testgate {{' '.join(args)}}")
+sys.exit(1 if fail else 0)
+"""
+
+# A python3 that makes a "virtualenv" holding the fake testgate and records pip's arguments.
+FAKE_PYTHON = """#!/bin/sh
+if [ "$1 $2" = "-m venv" ]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python" && cp "{fake_testgate}" "$3/bin/testgate"
+elif [ "$1 $2" = "-m pip" ]; then
+  shift 2; printf '%s\\n' "$@" >> "{pip_log}"
+fi
+"""
+
+
+def _write_exe(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def _value(step: str, name: str) -> Any:
+    """A distinct value per argument, so the test can find it in the env it reached."""
+    special = {
+        "credentialsId": "broker-cred",
+        "alertWebhookCredentialsId": "hook-cred",
+        "publish": True,
+        "publishJunit": True,
+        "reportsDir": "out",
+    }
+    return special.get(name, f"{step}-{name}-value")
+
+
+ALL_ARGS_STEPS = [s for s in STEPS if s != "testgateInstall"]
+COMMON_DEFAULTED = {"toolsRef", "toolsRepo", "python", "venv"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    groovy = require_tool("groovy")
+    tmp = tmp_path_factory.mktemp("jenkins-steps")
+    fake_venv = tmp / "fake-venv"
+    fake = _write_exe(
+        fake_venv / "bin" / "testgate",
+        FAKE_TESTGATE.format(
+            python=sys.executable, version=(LIBRARY.parent / "VERSION").read_text().strip()
+        ),
+    )
+    fake_python = _write_exe(
+        tmp / "fake-python",
+        FAKE_PYTHON.format(fake_testgate=fake, pip_log=tmp / "pip.log"),
+    )
+    scenarios: list[dict[str, Any]] = []
+
+    def add(
+        name: str,
+        script: str | None = None,
+        args: dict | None = None,
+        env: dict | None = None,
+        credentials: dict | None = None,
+        jenkinsfile: Path | None = None,
+    ) -> None:
+        ws = tmp / name / "workspace"
+        base_env = {
+            "TESTGATE_VENV": str(fake_venv),
+            "FAKE_TESTGATE_LOG": str(tmp / name / "testgate.jsonl"),
+        }
+        scenario = {
+            "name": name,
+            "workspace": str(ws),
+            "args": args or {},
+            "env": {**base_env, **(env or {})},
+            "credentials": credentials or {},
+        }
+        if jenkinsfile:
+            scenario["jenkinsfile"] = str(jenkinsfile)
+        else:
+            scenario["script"] = script
+        scenarios.append(scenario)
+
+    for step in ALL_ARGS_STEPS:
+        args = {a.name: _value(step, a.name) for a in parse_help(step)}
+        args["venv"] = str(fake_venv)
+        args["reportsDir"] = "out"
+        add(
+            f"all-args-{step}",
+            f"node {{ {step}(ARGS) }}",
+            args,
+            env={"TESTGATE_VENV": ""},
+            credentials=CREDENTIALS,
+        )
+    add(
+        "consumer-fails",
+        "node { stage('Consumer contracts') { consumerContracts(publish: true) } }",
+        env={"FAKE_TESTGATE_FAIL": "consumer"},
+        credentials=CREDENTIALS,
+    )
+    add("unknown-argument", "node { stage('API tests') { apiTests(envName: 'beta') } }")
+    add(
+        "missing-credential",
+        "node { canIDeploy(pacticipant: 'dashboard-api', toEnvironment: 'prod') }",
+    )
+    add("no-broker", "node { providerVerification() }", credentials=CREDENTIALS)
+    add(
+        "report-fails",
+        "node { stage('Test report') { testReport() } }",
+        env={"FAKE_TESTGATE_FAIL": "report"},
+    )
+    add("install-main", "node { testgateInstall(toolsRef: 'main') }")
+    add(
+        "install-fresh",
+        f"node {{ testgateInstall(venv: '{tmp}/new-venv', python: '{fake_python}'); "
+        f"testgateInstall(venv: '{tmp}/new-venv', python: '{fake_python}') }}",
+    )
+    add("jenkinsfile-pass", jenkinsfile=LIBRARY / "Jenkinsfile", env={"BRANCH_NAME": "feature-x"})
+    add(
+        "jenkinsfile-fail",
+        jenkinsfile=LIBRARY / "Jenkinsfile",
+        env={"FAKE_TESTGATE_FAIL": "verify,report"},
+    )
+    add("jenkinsfile-monitor", jenkinsfile=LIBRARY / "Jenkinsfile.monitor", credentials=CREDENTIALS)
+
+    results = run_harness(groovy, scenarios, tmp)
+    for name, result in results.items():
+        log = tmp / name / "testgate.jsonl"
+        result["testgate"] = (
+            [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        )
+    results["_pip_log"] = {
+        "lines": (tmp / "pip.log").read_text().splitlines() if (tmp / "pip.log").exists() else []
+    }
+    return results
+
+
+def _secrets_never_printed(result: dict[str, Any]) -> None:
+    for secret in (TOKEN, HOOK):
+        assert secret not in result["log"]
+        for call in result["calls"]:
+            assert secret not in json.dumps(call), call
+
+
+@pytest.mark.parametrize("step", ALL_ARGS_STEPS)
+def test_every_argument_reaches_its_env_var(runs: dict, step: str) -> None:
+    result = runs[f"all-args-{step}"]
+    assert result["result"] == "SUCCESS", result["error"] + result["log"][-2000:]
+    recorded = result["testgate"]
+    assert recorded, "testgate never ran"
+    seen: dict[str, str] = {}
+    for rec in recorded:
+        seen.update(rec["env"])
+    secrets = {"broker-cred": TOKEN, "hook-cred": HOOK}
+    for arg in parse_help(step):
+        if arg.env is None or arg.name in COMMON_DEFAULTED:
+            continue
+        value = _value(step, arg.name)
+        expected = secrets.get(value, str(value).lower() if isinstance(value, bool) else str(value))
+        assert seen.get(arg.env) == expected, f"{step}.{arg.name} -> {arg.env}"
+    assert seen["TESTGATE_PLATFORM"] == "jenkins"
+    assert seen["TESTGATE_REPORTS_DIR"] == "out"
+    archive = calls(result, "archiveArtifacts")
+    assert archive
+    assert archive[-1]["artifacts"] == "out/**"
+    _secrets_never_printed(result)
+
+
+def test_commands_built_per_step(runs: dict) -> None:
+    argv = {s: [r["argv"] for r in runs[f"all-args-{s}"]["testgate"]] for s in ALL_ARGS_STEPS}
+    assert argv == {
+        "consumerContracts": [["consumer"], ["publish"]],
+        "providerVerification": [["verify", "--broker"]],
+        "apiTests": [["api-tests"]],
+        "testReport": [["report"]],
+        "canIDeploy": [["can-i-deploy"]],
+        "recordDeployment": [["record-deployment"]],
+        "monitor": [["monitor"]],
+    }
+
+
+def test_broker_token_is_bound_only_around_the_commands_that_need_it(runs: dict) -> None:
+    consumer = runs["all-args-consumerContracts"]
+    sh = [c for c in calls(consumer, "sh") if c["script"].startswith("testgate")]
+    assert [(c["script"], "PACT_BROKER_TOKEN" in c["env"]) for c in sh] == [
+        ("testgate consumer", False),
+        ("testgate publish", True),
+    ]
+    assert sh[1]["env"]["PACT_BROKER_TOKEN"] == "****"  # the harness masks it like Jenkins
+    assert calls(consumer, "withCredentials")[0]["bindings"] == [
+        {"type": "string", "credentialsId": "broker-cred", "variable": "PACT_BROKER_TOKEN"}
+    ]
+    no_broker = runs["no-broker"]
+    assert no_broker["result"] == "SUCCESS"
+    assert not calls(no_broker, "withCredentials")
+    assert [r["argv"] for r in no_broker["testgate"]] == [["verify"]]
+    monitor = runs["all-args-monitor"]
+    assert (
+        calls(monitor, "withCredentials")[0]["bindings"][0]["variable"]
+        == "TESTGATE_ALERT_WEBHOOK_URL"
+    )
+
+
+def test_failing_command_still_publishes_junit_and_archives(runs: dict) -> None:
+    result = runs["consumer-fails"]
+    assert result["result"] == "FAILURE"
+    assert result["error"] == "script returned exit code 1"
+    assert result["stages"] == [
+        {"name": "Consumer contracts", "status": "FAILURE", "error": "script returned exit code 1"}
+    ]
+    assert [r["argv"] for r in result["testgate"]] == [["consumer"]]  # never published
+    assert not calls(result, "withCredentials")
+    (junit,) = calls(result, "junit")
+    assert junit["testResults"] == "reports/consumer.xml"
+    assert junit["files"] == ["reports/consumer.xml"]
+    assert junit["allowEmptyResults"] is True
+    assert calls(result, "archiveArtifacts")[0]["files"] == ["reports/consumer.xml"]
+
+
+def test_unknown_argument_fails_and_names_the_right_ones(runs: dict) -> None:
+    result = runs["unknown-argument"]
+    assert result["result"] == "FAILURE"
+    assert result["error"].startswith("apiTests: unknown argument(s) envName;")
+    assert "env, " in result["error"]
+    assert "vars/apiTests.txt" in result["error"]
+    assert not calls(result, "sh")
+
+
+def test_missing_credential_fails_the_step_and_still_archives(runs: dict) -> None:
+    result = runs["missing-credential"]
+    assert result["result"] == "FAILURE"
+    assert result["error"] == "Could not find credentials entry with ID 'pact-broker-token'"
+    assert result["testgate"] == []
+    assert calls(result, "archiveArtifacts")
+
+
+def test_report_sets_description_and_fails_on_a_failed_gate(runs: dict) -> None:
+    result = runs["report-fails"]
+    assert result["result"] == "FAILURE"
+    assert result["description"] == "testgate fail: 6 tests, 1 failed"
+    (rec,) = result["testgate"]
+    assert rec["env"]["TESTGATE_REPORT_PATHS"] == "reports/*.xml"
+    assert rec["env"]["TESTGATE_JSON"] == "reports/testgate-report.json"
+    assert not calls(result, "junit")  # the test steps publish their own files
+    assert calls(result, "archiveArtifacts")
+
+
+def test_install_refuses_main(runs: dict) -> None:
+    result = runs["install-main"]
+    assert result["result"] == "FAILURE"
+    assert "toolsRef 'main' is not a release" in result["error"]
+    assert not calls(result, "sh")
+
+
+def test_install_pip_installs_the_pinned_tag_once(runs: dict) -> None:
+    result = runs["install-fresh"]
+    assert result["result"] == "SUCCESS", result["error"] + result["log"]
+    assert (
+        runs["_pip_log"]["lines"][-1]
+        == "testgate @ git+https://github.com/our-org/testgate.git@v0.1.0"
+    )
+    assert result["log"].count("pip install") == 1  # the second call reused the virtualenv
+    assert "testgate v0.1.0 is installed in" in result["log"]
+
+
+def test_example_jenkinsfile_runs_every_stage_in_order(runs: dict) -> None:
+    result = runs["jenkinsfile-pass"]
+    assert result["result"] == "SUCCESS", result["error"]
+    assert result["library"] == "testgate@v0.1.0"
+    assert [(s["name"], s["status"]) for s in result["stages"]] == [
+        ("Checkout", "SUCCESS"),
+        ("Consumer contracts", "SUCCESS"),
+        ("Provider verification", "SUCCESS"),
+        ("API tests", "SUCCESS"),
+        ("Test report", "SUCCESS"),
+    ]
+    assert [r["argv"][0] for r in result["testgate"]] == [
+        "consumer",
+        "verify",
+        "api-tests",
+        "report",
+    ]
+    assert result["description"] == "testgate pass: 6 tests, 0 failed"
+
+
+def test_example_jenkinsfile_fails_at_provider_verification_and_still_reports(runs: dict) -> None:
+    result = runs["jenkinsfile-fail"]
+    assert result["result"] == "FAILURE"
+    stages = [(s["name"], s["status"]) for s in result["stages"]]
+    assert stages == [
+        ("Checkout", "SUCCESS"),
+        ("Consumer contracts", "SUCCESS"),
+        ("Provider verification", "FAILURE"),
+        ("Test report", "FAILURE"),
+    ]
+    junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
+    assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
+    assert result["description"] == "testgate fail: 6 tests, 1 failed"
+
+
+def test_monitor_jenkinsfile_has_a_cron_trigger_and_binds_the_webhook(runs: dict) -> None:
+    result = runs["jenkinsfile-monitor"]
+    assert result["result"] == "SUCCESS", result["error"]
+    assert calls(result, "cron")[0]["spec"] == "H/15 * * * *"
+    (rec,) = result["testgate"]
+    assert rec["argv"] == ["monitor"]
+    assert rec["env"]["TESTGATE_ENV"] == "prod"
+    assert rec["env"]["TESTGATE_STATE_FILE"] == ".testgate/monitor-state.json"
+    assert rec["env"]["TESTGATE_ALERT_WEBHOOK_URL"] == HOOK
+    assert rec["env"]["TESTGATE_RUN_URL"].startswith("http://jenkins.example.test/")
+    assert result["description"] == "testgate monitor passing: 2 checks, 0 failed"
+    _secrets_never_printed(result)
