@@ -21,6 +21,17 @@ command -v rsync >/dev/null || need_apt+=(rsync)
 # (started by the test fixture on a free port, never the system service).
 command -v prometheus-pushgateway >/dev/null || need_apt+=(prometheus-pushgateway)
 
+# --- Jenkins library: Debian's groovy (2.4, the Groovy line Jenkins runs pipelines with) drives
+# jenkins/test/harness.groovy; npm-groovy-lint 16.2.0 (the newest for Node 20) lints jenkins/
+# with the CodeNarc and Groovy jars it ships, on the machine's Java (groovy pulls one in).
+command -v groovy >/dev/null || need_apt+=(groovy)
+NPM_GROOVY_LINT_VERSION=16.2.0
+if [ "$(node -p "require('./.tools/node_modules/npm-groovy-lint/package.json').version" 2>/dev/null)" \
+  != "$NPM_GROOVY_LINT_VERSION" ]; then
+  echo "installing npm-groovy-lint@$NPM_GROOVY_LINT_VERSION into .tools"
+  npm install --prefix .tools --no-audit --no-fund --silent "npm-groovy-lint@$NPM_GROOVY_LINT_VERSION" >/dev/null
+fi
+
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need_apt[*]}"
