@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import on_ci
 from gitlab_harness import (
+    GITLAB_DIR,
     REMOTE_HOST,
     ROOT,
     TOOLS_PROJECT,
@@ -289,3 +290,90 @@ def test_pip_resolves_the_requirement_the_base_job_builds(tmp_path: Path) -> Non
     assert item["metadata"]["name"] == "testgate"
     assert item["metadata"]["version"] == VERSION
     assert item["download_info"]["vcs_info"]["requested_revision"] == f"v{VERSION}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The example pipeline (gitlab/example*.gitlab-ci.yml) on the example services.
+
+EXAMPLE_TEST_JOBS = ("pact-consumer-contracts", "pact-provider-verification", "pact-api-tests")
+DEPLOY_JOBS = ("pact-can-i-deploy", "deploy-prod", "pact-record-deployment", "pact-monitor")
+
+
+def example_ready() -> None:
+    missing = [p for p in ("testgate.toml", "examples/inventory-api") if not (ROOT / p).exists()]
+    commands = ROOT / "scripts" / "testgate" / "commands"
+    missing += [
+        c for c in ("consumer.py", "verify.py", "api_tests.py") if not (commands / c).exists()
+    ]
+    if missing:
+        pytest.skip(f"the example services are not there yet: {missing}")
+
+
+def run_example(tmp_path_factory: pytest.TempPathFactory, pipeline: str, **variables: str):
+    example_ready()
+    tmp = tmp_path_factory.mktemp(pipeline.split(".")[0])
+    repo = make_service_repo(tmp / "inventory-api", GITLAB_DIR / pipeline)
+    run = run_pipeline(repo, {**SKIP_INSTALL, **variables}, timeout=600)
+    record = tmp_path_factory.getbasetemp() / "template-results" / f"gitlab-{pipeline}.json"
+    return repo, tmp, run, record
+
+
+def record_result(record: Path, run: PipelineRun, pipeline_json: dict) -> None:
+    """Keep what the GitLab pipeline decided, for a cross-platform comparison in this session."""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(
+        json.dumps(
+            {
+                "platform": "gitlab",
+                "jobs": run.jobs,
+                "decision": pipeline_json["decision"],
+                "totals": pipeline_json["totals"],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture(scope="module")
+def passing_example(gcl: str, tmp_path_factory: pytest.TempPathFactory):
+    """The service-repo example (include: project, pinned tag), the contract intact."""
+    return run_example(tmp_path_factory, "example.gitlab-ci.yml")
+
+
+@pytest.fixture(scope="module")
+def failing_example(gcl: str, tmp_path_factory: pytest.TempPathFactory):
+    """The include: local variant, with the example provider breaking the contract."""
+    return run_example(tmp_path_factory, "example-local.gitlab-ci.yml", EXAMPLE_BREAK="provider")
+
+
+def test_example_pipeline_passes(passing_example) -> None:
+    repo, tmp, run, record = passing_example
+    assert run.returncode == 0, run.explain()
+    for job in (*EXAMPLE_TEST_JOBS, "pact-test-report"):
+        assert run.jobs.get(job) == "PASS", run.explain()
+    # a feature branch: the deploy jobs' rules leave them out, the monitor waits for a schedule
+    assert not set(DEPLOY_JOBS) & set(run.jobs), run.explain()
+    assert (repo / "reports" / "consumer.xml").exists()
+    assert list((repo / "pacts").glob("*.json")), "the consumer job's pacts reached the repo"
+    pipeline = assert_same_decision(repo, tmp, run)
+    assert pipeline["decision"] == "pass"
+    assert pipeline["totals"]["tests"] > 0
+    assert pipeline["totals"]["failed"] == pipeline["totals"]["errors"] == 0
+    record_result(record, run, pipeline)
+
+
+def test_example_pipeline_fails_at_provider_verification(failing_example) -> None:
+    repo, tmp, run, record = failing_example
+    assert run.returncode != 0, run.explain()
+    assert run.jobs.get("pact-consumer-contracts") == "PASS", run.explain()
+    assert run.jobs.get("pact-provider-verification") == "FAIL", run.explain()
+    # the report still runs (when: always) and fails the pipeline with the same decision
+    assert run.jobs.get("pact-test-report") == "FAIL", run.explain()
+    pipeline = assert_same_decision(repo, tmp, run)
+    assert pipeline["decision"] == "fail"
+    by_file = {Path(f["path"]).name: f for f in pipeline["files"]}
+    broken = by_file["provider-verification.xml"]
+    assert broken["failed"] + broken["errors"] > 0, pipeline["files"]
+    assert by_file["consumer.xml"]["failed"] == by_file["consumer.xml"]["errors"] == 0
+    record_result(record, run, pipeline)
