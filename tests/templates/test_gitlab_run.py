@@ -377,3 +377,53 @@ def test_example_pipeline_fails_at_provider_verification(failing_example) -> Non
     assert broken["failed"] + broken["errors"] > 0, pipeline["files"]
     assert by_file["consumer.xml"]["failed"] == by_file["consumer.xml"]["errors"] == 0
     record_result(record, run, pipeline)
+
+
+# ---------------------------------------------------------------------------------------------
+# The deploy jobs on the default branch, against the test Pact Broker.
+
+BROKER_TOKEN = "broker-token-s3cret"  # a test secret that must never be printed
+
+
+def git_sha(repo: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["deployable", "unknown-version"])
+def test_deploy_jobs_gate_and_record_the_deployment(
+    gcl: str, tmp_path: Path, pact_broker_factory, known: bool
+) -> None:
+    broker = pact_broker_factory(token=BROKER_TOKEN)
+    broker.create_environment("prod", production=True)
+    repo = make_service_repo(
+        tmp_path / "svc", GITLAB_DIR / "example.gitlab-ci.yml", branch="main", with_examples=False
+    )
+    sha = git_sha(repo)
+    if known:
+        broker.state.version("inventory-api", sha, create=True)
+    variables = {
+        **SKIP_INSTALL,
+        "PACT_BROKER_BASE_URL": broker.url,
+        "PACT_BROKER_TOKEN": BROKER_TOKEN,
+    }
+    run = run_pipeline(
+        repo, variables, "pact-can-i-deploy", "deploy-prod", "pact-record-deployment"
+    )
+
+    assert BROKER_TOKEN not in run.output
+    deployments = [d for d in broker.state.deployments if d.version == sha]
+    if known:
+        assert run.returncode == 0, run.explain()
+        assert run.jobs == {
+            "pact-can-i-deploy": "PASS",
+            "deploy-prod": "PASS",
+            "pact-record-deployment": "PASS",
+        }, run.explain()
+        assert [(d.pacticipant, d.kind) for d in deployments] == [("inventory-api", "deployed")]
+    else:
+        assert run.returncode != 0, run.explain()
+        assert run.jobs.get("pact-can-i-deploy") == "FAIL", run.explain()
+        assert "deploy-prod" not in run.jobs, "no deploy without a green matrix"
+        assert deployments == []

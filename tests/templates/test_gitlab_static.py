@@ -64,6 +64,18 @@ def test_inputs_are_kebab_case_and_described(name: str) -> None:
 
 
 @params
+def test_jobs_document_is_yaml_before_interpolation(name: str) -> None:
+    """GitLab parses the YAML first and interpolates the inputs afterwards."""
+    import yaml
+
+    jobs = load_yaml(template(name).body)
+    assert isinstance(jobs, dict)
+    assert f".testgate-{name}-base" in jobs
+    with pytest.raises(yaml.YAMLError):  # the check can fail: $[[ in a flow sequence
+        load_yaml("job:\n  paths: [$[[ inputs.x ]]/a]\n")
+
+
+@params
 def test_every_input_is_used_and_every_use_is_declared(name: str) -> None:
     tpl = template(name)
     assert tpl.used_inputs() == set(tpl.inputs), (
