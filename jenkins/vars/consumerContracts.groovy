@@ -6,10 +6,12 @@ def call(Map args = [:]) {
         consumerTests: '',
         pactDir      : '',
         publish      : false,
+        pacticipant  : '',
         brokerUrl    : '',
         version      : '',
         branch       : '',
         credentialsId: 'pact-broker-token',
+        usernamePasswordCredentialsId: '',
     ], args)
     List commands = [[run: 'testgate consumer']]
     if (cfg.publish.toString() == 'true') {
@@ -19,6 +21,7 @@ def call(Map args = [:]) {
         TESTGATE_CONSUMER_TESTS: cfg.consumerTests,
         TESTGATE_PACT_DIR      : cfg.pactDir,
         TESTGATE_PUBLISH       : cfg.publish,
+        TESTGATE_PACTICIPANT   : cfg.pacticipant,
         PACT_BROKER_BASE_URL   : cfg.brokerUrl,
         TESTGATE_VERSION       : cfg.version,
         TESTGATE_BRANCH        : cfg.branch,

@@ -11,14 +11,12 @@ def call(Map args = [:]) {
         marker                   : '',
         pushgatewayUrl           : '',
         stateFile                : '',
-        runUrl                   : '',
         timeout                  : '',
         alertWebhookCredentialsId: '',
     ], args)
-    List commands = [[run: 'testgate monitor']]
+    List secrets = []
     if (cfg.alertWebhookCredentialsId) {
-        commands = [[run: 'testgate monitor', secret: [credentialsId: cfg.alertWebhookCredentialsId,
-                                                       variable: 'TESTGATE_ALERT_WEBHOOK_URL']]]
+        secrets << string(credentialsId: cfg.alertWebhookCredentialsId, variable: 'TESTGATE_ALERT_WEBHOOK_URL')
     }
     testgateStep.execute(cfg, [
         TESTGATE_ENV            : cfg.env,
@@ -28,7 +26,7 @@ def call(Map args = [:]) {
         TESTGATE_MARKER         : cfg.marker,
         TESTGATE_PUSHGATEWAY_URL: cfg.pushgatewayUrl,
         TESTGATE_STATE_FILE     : cfg.stateFile,
-        TESTGATE_RUN_URL        : cfg.runUrl ?: env.BUILD_URL,
+        TESTGATE_RUN_URL        : env.BUILD_URL,
         TESTGATE_TIMEOUT        : cfg.timeout,
-    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml", commands: commands])
+    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml", commands: [[run: 'testgate monitor', secrets: secrets]]])
 }

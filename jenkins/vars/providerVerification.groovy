@@ -11,9 +11,10 @@ def call(Map args = [:]) {
         pactUrl        : '',
         brokerUrl      : '',
         publishResults : '',
-        providerVersion: '',
-        providerBranch : '',
+        version        : '',
+        branch         : '',
         credentialsId  : 'pact-broker-token',
+        usernamePasswordCredentialsId: '',
     ], args)
     boolean broker = cfg.brokerUrl || cfg.pactUrl || env.PACT_BROKER_BASE_URL
     testgateStep.execute(cfg, [
@@ -24,8 +25,8 @@ def call(Map args = [:]) {
         TESTGATE_PACT_URL        : cfg.pactUrl,
         PACT_BROKER_BASE_URL     : cfg.brokerUrl,
         TESTGATE_PUBLISH_RESULTS : cfg.publishResults,
-        TESTGATE_PROVIDER_VERSION: cfg.providerVersion,
-        TESTGATE_PROVIDER_BRANCH : cfg.providerBranch,
+        TESTGATE_VERSION         : cfg.version,
+        TESTGATE_BRANCH          : cfg.branch,
     ], [job: 'provider-verification', junit: "${cfg.reportsDir}/provider-verification.xml",
-        commands: [[run: cfg.brokerUrl ? 'testgate verify --broker' : 'testgate verify', broker: broker]]])
+        commands: [[run: 'testgate verify', broker: broker]]])
 }

@@ -8,6 +8,7 @@ def call(Map args = [:]) {
         environment  : '',
         brokerUrl    : '',
         credentialsId: 'pact-broker-token',
+        usernamePasswordCredentialsId: '',
     ], args)
     testgateStep.execute(cfg, [
         TESTGATE_PACTICIPANT: cfg.pacticipant,

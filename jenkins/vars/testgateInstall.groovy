@@ -5,10 +5,11 @@
 /** The arguments this step takes and their defaults (the other steps take them too). */
 Map defaults() {
     return [
-        toolsRef : 'v0.1.0',
-        toolsRepo: 'https://github.com/our-org/testgate.git',
-        python   : 'python3',
-        venv     : '',
+        toolsRef       : 'v0.1.0',
+        toolsRepository: 'https://github.com/testgate/testgate.git',
+        pipInstall     : '',
+        python         : 'python3',
+        venv           : '',
     ]
 }
 
@@ -23,7 +24,8 @@ String call(Map args = [:]) {
     withEnv([
         "TESTGATE_VENV=${venv}",
         "TESTGATE_TOOLS_REF=${ref}",
-        "TESTGATE_TOOLS_REPO=${cfg.toolsRepo}",
+        "TESTGATE_TOOLS_REPOSITORY=${cfg.toolsRepository}",
+        "TESTGATE_PIP_INSTALL=${cfg.pipInstall}",
         "TESTGATE_PYTHON=${cfg.python}",
     ]) {
         // Reuse a virtualenv this step made for the same ref, or one that already has that
@@ -38,8 +40,12 @@ String call(Map args = [:]) {
             else
               "$TESTGATE_PYTHON" -m venv "$venv"
               "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \\
-                "testgate @ git+$TESTGATE_TOOLS_REPO@$TESTGATE_TOOLS_REF"
+                "testgate @ git+$TESTGATE_TOOLS_REPOSITORY@$TESTGATE_TOOLS_REF"
               echo "$TESTGATE_TOOLS_REF" > "$venv/.testgate-ref"
+            fi
+            if [ -n "$TESTGATE_PIP_INSTALL" ]; then
+              # The service's own test dependencies; word splitting of the arguments is intended.
+              "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $TESTGATE_PIP_INSTALL
             fi
             "$venv/bin/testgate" --version
         ''')

@@ -5,7 +5,7 @@
 
 /** The step's arguments over its defaults (plus the common ones); an unknown name is an error. */
 Map settings(String step, Map defaults, Map args) {
-    Map all = testgateInstall.defaults() + [reportsDir: 'reports'] + defaults
+    Map all = testgateInstall.defaults() + [reportsDir: 'reports', timeoutMinutes: 15] + defaults
     List unknown = ((args.keySet() - all.keySet())*.toString()).sort()
     if (unknown) {
         error "${step}: unknown argument(s) ${unknown.join(', ')}; " +
@@ -20,14 +20,13 @@ Map settings(String step, Map defaults, Map args) {
  * @param cfg what settings() returned
  * @param inputs env var name -> value; empty values are left out so testgate's defaults apply
  * @param opts job (summary file name), junit (Ant pattern of the JUnit files to publish, or null),
- *        commands (list of [run: 'testgate ...', broker: true when it needs the broker token,
- *        or secret: [credentialsId: ..., variable: ...] for another secret])
+ *        commands (list of [run: 'testgate ...', broker: true when it needs the broker's credentials,
+ *        or secrets: a list of other credential bindings])
  */
 void execute(Map cfg, Map inputs, Map opts) {
-    String bin = testgateInstall(cfg)
     List vars = [
-        "PATH+TESTGATE=${bin}",
         'TESTGATE_PLATFORM=jenkins',
+        'PACT_DO_NOT_TRACK=true',
         "TESTGATE_REPORTS_DIR=${cfg.reportsDir}",
         "TESTGATE_JOB_NAME=${opts.job}",
     ]
@@ -37,19 +36,11 @@ void execute(Map cfg, Map inputs, Map opts) {
         }
     }
     try {
-        withEnv(vars) {
-            for (Map command in opts.commands) {
-                Map secret = command.secret
-                if (!secret && command.broker && cfg.credentialsId) {
-                    secret = [credentialsId: cfg.credentialsId, variable: 'PACT_BROKER_TOKEN']
-                }
-                if (secret) {
-                    // A secret reaches testgate as an env var only: never interpolated into sh.
-                    withCredentials([string(credentialsId: secret.credentialsId, variable: secret.variable)]) {
-                        sh(label: command.run, script: command.run)
-                    }
-                } else {
-                    sh(label: command.run, script: command.run)
+        timeout(time: cfg.timeoutMinutes as int, unit: 'MINUTES') {
+            String bin = testgateInstall(cfg)
+            withEnv(["PATH+TESTGATE=${bin}"] + vars) {
+                for (Map command in opts.commands) {
+                    runCommand(command, command.broker ? brokerBindings(cfg) : command.secrets ?: [])
                 }
             }
         }
@@ -59,6 +50,31 @@ void execute(Map cfg, Map inputs, Map opts) {
         }
         archiveArtifacts(artifacts: "${cfg.reportsDir}/**", allowEmptyArchive: true)
         describe(cfg.reportsDir.toString())
+    }
+}
+
+/** Jenkins credential bindings for the broker: a token, or a username and password, or none. */
+List brokerBindings(Map cfg) {
+    List bindings = []
+    if (cfg.credentialsId) {
+        bindings << string(credentialsId: cfg.credentialsId, variable: 'PACT_BROKER_TOKEN')
+    }
+    if (cfg.usernamePasswordCredentialsId) {
+        bindings << usernamePassword(credentialsId: cfg.usernamePasswordCredentialsId,
+                                     usernameVariable: 'PACT_BROKER_USERNAME',
+                                     passwordVariable: 'PACT_BROKER_PASSWORD')
+    }
+    return bindings
+}
+
+/** One `sh`, with the secrets it needs bound around it (as env vars: never interpolated into sh). */
+void runCommand(Map command, List bindings) {
+    if (bindings) {
+        withCredentials(bindings) {
+            sh(label: command.run, script: command.run)
+        }
+    } else {
+        sh(label: command.run, script: command.run)
     }
 }
 

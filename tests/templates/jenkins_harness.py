@@ -38,13 +38,21 @@ STEPS = [
     "monitor",
     "testgateInstall",
 ]
-COMMON_ARGS = ["toolsRef", "toolsRepo", "python", "venv", "reportsDir"]
+COMMON_ARGS = ["toolsRef", "toolsRepository", "pipInstall", "python", "venv", "reportsDir"]
 # Arguments with no GitHub/GitLab input of the same name: Jenkins credentials IDs (the other
 # platforms take the secret itself) and how the agent gets its Python.
-JENKINS_ONLY = {"credentialsId", "alertWebhookCredentialsId", "publishJunit", "python", "venv"}
+JENKINS_ONLY = {
+    "credentialsId",
+    "usernamePasswordCredentialsId",
+    "alertWebhookCredentialsId",
+    "publishJunit",
+    "python",
+    "venv",
+    "stateFile",
+}
 
 _ARG_LINE = re.compile(
-    r"^  (?P<name>\w+) \((?P<type>\w+), default (?P<default>.*?)\)(?: -> (?P<env>[A-Z_]+))?$"
+    r"^  (?P<name>\w+) \((?P<type>\w+), default (?P<default>.*?)\)(?: -> (?P<env>[A-Z_, ]+))?$"
 )
 
 
@@ -59,11 +67,14 @@ class HelpArg:
     description: str
 
     @property
-    def input(self) -> str | None:
-        """The kebab-case input shared with GitHub and GitLab (``toEnvironment`` -> ``to-environment``)."""
-        if self.name in JENKINS_ONLY:
-            return None
+    def kebab(self) -> str:
+        """The argument in kebab-case (``toEnvironment`` -> ``to-environment``)."""
         return re.sub(r"(?<!^)([A-Z])", r"-\1", self.name).lower()
+
+    @property
+    def input(self) -> str | None:
+        """The GitHub/GitLab input of the same name, or None for a Jenkins-only argument."""
+        return None if self.name in JENKINS_ONLY else self.kebab
 
 
 def parse_help(step: str) -> list[HelpArg]:

@@ -26,6 +26,7 @@ from testgate.config import env_var_for
 PACT_NAMES = {"brokerUrl": "PACT_BROKER_BASE_URL"}
 SECRET_VARS = {
     "credentialsId": "PACT_BROKER_TOKEN",
+    "usernamePasswordCredentialsId": "PACT_BROKER_USERNAME, PACT_BROKER_PASSWORD",
     "alertWebhookCredentialsId": "TESTGATE_ALERT_WEBHOOK_URL",
 }
 
@@ -53,7 +54,7 @@ def test_arguments_map_to_the_env_var_named_after_their_input(step: str) -> None
             continue
         if arg.name in JENKINS_ONLY and arg.env is None:
             continue
-        expected = PACT_NAMES.get(arg.name) or env_var_for(arg.input or arg.name.lower())
+        expected = PACT_NAMES.get(arg.name) or env_var_for(arg.kebab)
         assert arg.env == expected, f"{step}.{arg.name}"
         if step == "testgateInstall":
             assert f'"{expected}=' in source, f"{step} never sets {expected}"

@@ -22,9 +22,11 @@ pytestmark = pytest.mark.slow
 
 TOKEN = "tok-3f9c2a7e-never-print-me"
 HOOK = "https://hooks.example.test/T000/B000/hook-secret-7d1"
+PASSWORD = "pw-81b0c4-never-print-me"
 CREDENTIALS = {
     "pact-broker-token": TOKEN,
     "broker-cred": TOKEN,
+    "broker-basic": {"username": "broker-user", "password": PASSWORD},
     "hook-cred": HOOK,
     "alert-webhook": HOOK,
 }
@@ -83,6 +85,7 @@ def _value(step: str, name: str) -> Any:
     """A distinct value per argument, so the test can find it in the env it reached."""
     special = {
         "credentialsId": "broker-cred",
+        "usernamePasswordCredentialsId": "broker-basic",
         "alertWebhookCredentialsId": "hook-cred",
         "publish": True,
         "publishJunit": True,
@@ -92,7 +95,7 @@ def _value(step: str, name: str) -> Any:
 
 
 ALL_ARGS_STEPS = [s for s in STEPS if s != "testgateInstall"]
-COMMON_DEFAULTED = {"toolsRef", "toolsRepo", "python", "venv"}
+COMMON_DEFAULTED = {"toolsRef", "toolsRepository", "pipInstall", "python", "venv"}
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +173,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     add(
         "install-fresh",
         f"node {{ testgateInstall(venv: '{tmp}/new-venv', python: '{fake_python}'); "
-        f"testgateInstall(venv: '{tmp}/new-venv', python: '{fake_python}') }}",
+        f"testgateInstall(venv: '{tmp}/new-venv', python: '{fake_python}', "
+        "pipInstall: '-r requirements-test.txt') }",
     )
     add("jenkinsfile-pass", jenkinsfile=LIBRARY / "Jenkinsfile", env={"BRANCH_NAME": "feature-x"})
     add(
@@ -193,7 +197,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
 
 
 def _secrets_never_printed(result: dict[str, Any]) -> None:
-    for secret in (TOKEN, HOOK):
+    for secret in (TOKEN, HOOK, PASSWORD):
         assert secret not in result["log"]
         for call in result["calls"]:
             assert secret not in json.dumps(call), call
@@ -212,6 +216,10 @@ def test_every_argument_reaches_its_env_var(runs: dict, step: str) -> None:
     for arg in parse_help(step):
         if arg.env is None or arg.name in COMMON_DEFAULTED:
             continue
+        if arg.name == "usernamePasswordCredentialsId":
+            assert seen["PACT_BROKER_USERNAME"] == "broker-user"
+            assert seen["PACT_BROKER_PASSWORD"] == PASSWORD
+            continue
         value = _value(step, arg.name)
         expected = secrets.get(value, str(value).lower() if isinstance(value, bool) else str(value))
         assert seen.get(arg.env) == expected, f"{step}.{arg.name} -> {arg.env}"
@@ -227,7 +235,7 @@ def test_commands_built_per_step(runs: dict) -> None:
     argv = {s: [r["argv"] for r in runs[f"all-args-{s}"]["testgate"]] for s in ALL_ARGS_STEPS}
     assert argv == {
         "consumerContracts": [["consumer"], ["publish"]],
-        "providerVerification": [["verify", "--broker"]],
+        "providerVerification": [["verify"]],
         "apiTests": [["api-tests"]],
         "testReport": [["report"]],
         "canIDeploy": [["can-i-deploy"]],
@@ -245,7 +253,13 @@ def test_broker_token_is_bound_only_around_the_commands_that_need_it(runs: dict)
     ]
     assert sh[1]["env"]["PACT_BROKER_TOKEN"] == "****"  # the harness masks it like Jenkins
     assert calls(consumer, "withCredentials")[0]["bindings"] == [
-        {"type": "string", "credentialsId": "broker-cred", "variable": "PACT_BROKER_TOKEN"}
+        {"type": "string", "credentialsId": "broker-cred", "variable": "PACT_BROKER_TOKEN"},
+        {
+            "type": "usernamePassword",
+            "credentialsId": "broker-basic",
+            "usernameVariable": "PACT_BROKER_USERNAME",
+            "passwordVariable": "PACT_BROKER_PASSWORD",
+        },
     ]
     no_broker = runs["no-broker"]
     assert no_broker["result"] == "SUCCESS"
@@ -296,8 +310,9 @@ def test_report_sets_description_and_fails_on_a_failed_gate(runs: dict) -> None:
     assert result["result"] == "FAILURE"
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
     (rec,) = result["testgate"]
-    assert rec["env"]["TESTGATE_REPORT_PATHS"] == "reports/*.xml"
+    assert rec["env"]["TESTGATE_REPORT_PATHS"] == "reports"
     assert rec["env"]["TESTGATE_JSON"] == "reports/testgate-report.json"
+    assert rec["env"]["TESTGATE_MARKDOWN"] == "reports/testgate-report.md"
     assert not calls(result, "junit")  # the test steps publish their own files
     assert calls(result, "archiveArtifacts")
 
@@ -312,12 +327,12 @@ def test_install_refuses_main(runs: dict) -> None:
 def test_install_pip_installs_the_pinned_tag_once(runs: dict) -> None:
     result = runs["install-fresh"]
     assert result["result"] == "SUCCESS", result["error"] + result["log"]
-    assert (
-        runs["_pip_log"]["lines"][-1]
-        == "testgate @ git+https://github.com/our-org/testgate.git@v0.1.0"
-    )
-    assert result["log"].count("pip install") == 1  # the second call reused the virtualenv
-    assert "testgate v0.1.0 is installed in" in result["log"]
+    pip = runs["_pip_log"]["lines"]
+    assert pip.count("testgate @ git+https://github.com/testgate/testgate.git@v0.1.0") == 1
+    assert pip[-2:] == ["-r", "requirements-test.txt"]  # the service's test dependencies
+    assert "testgate v0.1.0 is installed in" in result["log"]  # the second call reused it
+    (timeout,) = calls(runs["all-args-apiTests"], "timeout")
+    assert (timeout["time"], timeout["unit"]) == (15, "MINUTES")
 
 
 def test_example_jenkinsfile_runs_every_stage_in_order(runs: dict) -> None:
