@@ -1,0 +1,1 @@
+"""dashboard-api: the example consumer. It reads products from inventory-api."""

@@ -1,0 +1,378 @@
+"""Pact contracts: read pact files, check provider states, verify a provider, write JUnit.
+
+Verification uses pact-python's ``Verifier`` (the Rust core); the broker side of
+the lifecycle (publish, can-i-deploy, ...) lives in ``broker.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from junitparser import Error as JUnitError
+from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+from testgate.errors import ConfigError, ReportError, ToolError
+
+
+@dataclass(frozen=True)
+class PactFile:
+    """One pact file: a consumer's expectations of one provider."""
+
+    path: Path
+    consumer: str
+    provider: str
+    interactions: tuple[dict[str, Any], ...]
+    specification: str
+
+
+@dataclass(frozen=True)
+class ProviderState:
+    """A provider state an interaction needs, with its parameters."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def _read_pact(path: Path) -> PactFile:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"cannot read pact file {path}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            f"pact file {path} is not valid JSON (line {exc.lineno}): {exc.msg}",
+            hint="regenerate it by running the consumer tests (testgate consumer)",
+        ) from exc
+    try:
+        consumer = data["consumer"]["name"]
+        provider = data["provider"]["name"]
+        interactions = data.get("interactions") or data.get("messages") or []
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ReportError(
+            f"{path} is not a pact file (no consumer/provider names)",
+            hint="the pact folder should hold only pact JSON files",
+        ) from exc
+    spec = str(data.get("metadata", {}).get("pactSpecification", {}).get("version", "?"))
+    return PactFile(path, consumer, provider, tuple(interactions), spec)
+
+
+def load_pacts(pact_dir: Path, provider: str | None = None) -> list[PactFile]:
+    """The pact files in ``pact_dir`` (for ``provider`` only, when given).
+
+    Raises:
+        ToolError: there are none: verification never passes on no pacts (exit 3).
+    """
+    if not pact_dir.is_dir():
+        raise ToolError(
+            f"no pacts: the pact folder {pact_dir} does not exist",
+            hint="run the consumer tests first (testgate consumer) or set --pact-dir / TESTGATE_PACT_DIR",
+        )
+    pacts = [_read_pact(p) for p in sorted(pact_dir.glob("*.json"))]
+    found = [p for p in pacts if provider is None or p.provider == provider]
+    if not found:
+        others = sorted({p.provider for p in pacts})
+        detail = f" (it has pacts for: {', '.join(others)})" if others else ""
+        raise ToolError(
+            f"no pacts for provider {provider!r} in {pact_dir}{detail}",
+            hint="run the consumer tests first (testgate consumer), or check the provider name",
+        )
+    if not any(p.interactions for p in found):
+        raise ToolError(f"the pacts for {provider!r} in {pact_dir} have no interactions")
+    return found
+
+
+def provider_states(pacts: Iterable[PactFile]) -> list[ProviderState]:
+    """Every distinct (state, params) the interactions of ``pacts`` need, in order."""
+    seen: dict[str, ProviderState] = {}
+    for pact in pacts:
+        for interaction in pact.interactions:
+            states = interaction.get("providerStates")
+            if states is None and interaction.get("providerState"):  # V2 pacts
+                states = [{"name": interaction["providerState"]}]
+            for state in states or []:
+                name = state.get("name", "")
+                params = state.get("params") or {}
+                key = name + json.dumps(params, sort_keys=True)
+                seen.setdefault(key, ProviderState(name, params))
+    return list(seen.values())
+
+
+def check_state_handlers(
+    states_url: str, states: Sequence[ProviderState], timeout: float = 5
+) -> None:
+    """Ask the provider-state endpoint to set up (and tear down) each state once.
+
+    The Pact core retries a failing state change for minutes per interaction;
+    a one-request probe per state fails fast instead and names every state
+    without a handler.
+
+    Raises:
+        ConfigError: states the provider does not handle (exit 2: fix the provider or the pact).
+        ToolError: the endpoint cannot be reached.
+    """
+    missing: list[str] = []
+    with requests.Session() as session:
+        for state in states:
+            for action in ("setup", "teardown"):
+                body = {"state": state.name, "params": state.params, "action": action}
+                try:
+                    response = session.post(states_url, json=body, timeout=timeout)
+                except requests.RequestException as exc:
+                    raise ToolError(
+                        f"provider-state endpoint {states_url} cannot be reached: {exc}",
+                        hint="check the provider is running and exposes it (states-path in testgate.toml)",
+                    ) from exc
+                if response.status_code >= 300:
+                    if action == "setup":
+                        detail = response.text.strip()[:200]
+                        missing.append(f"{state.name!r} (HTTP {response.status_code}: {detail})")
+                    break
+    if missing:
+        raise ConfigError(
+            "the provider has no handler for these provider states: " + "; ".join(missing),
+            hint=f"add a handler for each to the provider's state endpoint ({states_url}) "
+            "before verifying; the Pact core would otherwise retry each for minutes",
+        )
+
+
+@dataclass(frozen=True)
+class InteractionResult:
+    """The verification of one interaction."""
+
+    consumer: str
+    provider: str
+    description: str
+    states: tuple[str, ...]
+    passed: bool
+    pending: bool
+    duration: float
+    mismatches: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.consumer} -> {self.provider}::{self.description}"
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The verification of a provider against all its pacts."""
+
+    provider: str
+    provider_url: str
+    interactions: tuple[InteractionResult, ...]
+    errors: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> tuple[InteractionResult, ...]:
+        """Failed interactions that count: pending ones never fail the gate."""
+        return tuple(i for i in self.interactions if not i.passed and not i.pending)
+
+    @property
+    def pending_failures(self) -> tuple[InteractionResult, ...]:
+        return tuple(i for i in self.interactions if not i.passed and i.pending)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.interactions) and not self.failed and not self.errors
+
+
+_DURATION = re.compile(r"^\s*([\d.]+)\s*(ms|s|µs|us|ns|m)?\s*$")
+
+
+def parse_duration(text: Any) -> float:
+    """The core's durations ("28ms", "1.2s") in seconds; unknown -> 0."""
+    match = _DURATION.match(str(text or ""))
+    if not match:
+        return 0.0
+    value = float(match.group(1))
+    scale = {"ms": 1e-3, "s": 1.0, "µs": 1e-6, "us": 1e-6, "ns": 1e-9, "m": 60.0}
+    return value * scale.get(match.group(2) or "s", 1.0)
+
+
+def _mismatch_lines(mismatch: dict[str, Any] | None) -> tuple[str, ...]:
+    if not mismatch:
+        return ()
+    if mismatch.get("type") == "error":
+        return (str(mismatch.get("message", "verification error")),)
+    lines = []
+    for item in mismatch.get("mismatches", []):
+        text = item.get("mismatch") or item.get("description") or json.dumps(item)
+        path = item.get("path")
+        kind = item.get("type", "Mismatch")
+        lines.append(f"{kind} at {path}: {text}" if path else f"{kind}: {text}")
+    return tuple(sorted(set(lines)))
+
+
+def parse_results(provider: str, provider_url: str, results: dict[str, Any]) -> VerificationResult:
+    """Turn ``Verifier.results`` into a :class:`VerificationResult`."""
+    interactions = []
+    for item in results.get("interactionResults", []):
+        mismatches = _mismatch_lines(item.get("mismatch"))
+        passed = item.get("result") == "OK"
+        interactions.append(
+            InteractionResult(
+                consumer=str(item.get("consumer", "?")),
+                provider=str(item.get("provider", provider)),
+                description=str(item.get("description", "?")),
+                states=tuple(str(s) for s in item.get("providerStates", [])),
+                passed=passed,
+                pending=bool(item.get("pending", False)),
+                duration=parse_duration(item.get("duration")),
+                mismatches=mismatches if not passed else (),
+            )
+        )
+    interactions.sort(key=lambda i: (i.consumer, i.description))
+    described = {f"{i.description}" for i in interactions}
+    # Errors that belong to no interaction (a pact that failed to load, ...).
+    errors = tuple(
+        str(e.get("interaction", e))
+        for e in results.get("errors", [])
+        if not any(d in str(e.get("interaction", "")) for d in described)
+    )
+    return VerificationResult(provider, provider_url, tuple(interactions), errors)
+
+
+Source = Callable[[Any], Any]
+"""Adds where the pacts come from to a ``pact.Verifier`` (files, a URL, a broker)."""
+
+
+def directory_source(*paths: Path) -> Source:
+    """Pacts from local files or folders."""
+
+    def add(verifier: Any) -> Any:
+        for path in paths:
+            verifier.add_source(path)
+        return verifier
+
+    return add
+
+
+def verify_provider(
+    provider: str,
+    provider_url: str,
+    source: Source,
+    *,
+    states_url: str | None = None,
+    request_timeout_ms: int = 10_000,
+    colour: bool = False,
+    configure: Callable[[Any], Any] | None = None,
+) -> VerificationResult:
+    """Replay the pacts from ``source`` against the provider at ``provider_url``.
+
+    Args:
+        provider: the provider's name in the pacts.
+        provider_url: where it answers (``http://127.0.0.1:PORT``).
+        source: where the pacts come from (:func:`directory_source`, a broker source).
+        states_url: the provider-state change endpoint, if the pacts use states.
+        request_timeout_ms: per-request timeout of the verifier.
+        colour: coloured output from the Pact core.
+        configure: a last hook on the Verifier (publishing results, custom headers).
+
+    Raises:
+        ToolError: the verifier could not run at all (no interaction results).
+    """
+    from pact import Verifier  # imported late: it loads the Rust core
+
+    host = re.sub(r"^https?://", "", provider_url).split("/")[0].rsplit(":", 1)[0]
+    verifier = Verifier(provider, host=host or None).add_transport(url=provider_url)
+    verifier.set_request_timeout(request_timeout_ms).set_coloured_output(enabled=colour)
+    if states_url:
+        verifier.state_handler(states_url, body=True, teardown=True)
+    verifier = source(verifier)
+    if configure:
+        verifier = configure(verifier)
+    # verify() raises when any interaction fails; the results say which and why.
+    with contextlib.suppress(RuntimeError):
+        verifier.verify()
+    results = verifier.results
+    result = parse_results(provider, provider_url, results)
+    if not result.interactions:
+        errors = "; ".join(str(e) for e in results.get("errors", [])) or "no interactions verified"
+        raise ToolError(
+            f"verification of {provider} at {provider_url} could not run: {errors}",
+            hint="check the pacts name this provider and the provider URL answers",
+        )
+    return result
+
+
+def write_verification_junit(result: VerificationResult, path: Path) -> Path:
+    """One JUnit testcase per interaction; mismatches in the failure text.
+
+    Pending interactions that fail are written as skipped with a ``pending``
+    message: visible, but they do not fail a gate.
+    """
+    xml = JUnitXml(name="provider verification")
+    suites: dict[str, TestSuite] = {}
+    for item in result.interactions:
+        suite_name = f"pact: {item.consumer} -> {item.provider}"
+        suite = suites.get(suite_name)
+        if suite is None:
+            suite = suites[suite_name] = TestSuite(suite_name)
+        case = TestCase(name=item.description, classname=f"{item.consumer}.{item.provider}")
+        case.time = round(item.duration, 3)
+        given = f" (given {', '.join(item.states)})" if item.states else ""
+        if not item.passed:
+            text = "\n".join(item.mismatches) or "verification failed"
+            if item.pending:
+                case.result = [
+                    Skipped(message=f"pending pact failed{given}: {text.splitlines()[0]}")
+                ]
+            else:
+                failure = Failure(message=f"{text.splitlines()[0]}{given}")
+                failure.text = text
+                case.result = [failure]
+        suite.add_testcase(case)
+    for suite in suites.values():
+        suite.update_statistics()
+        xml.add_testsuite(suite)
+    if result.errors:
+        suite = TestSuite(f"pact: {result.provider} (errors)")
+        for error in result.errors:
+            case = TestCase(name=error[:200], classname=result.provider)
+            err = JUnitError(message=error[:500])
+            case.result = [err]
+            suite.add_testcase(case)
+        suite.update_statistics()
+        xml.add_testsuite(suite)
+    xml.update_statistics()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    xml.write(str(path), pretty=True)
+    return path
+
+
+def verification_md(result: VerificationResult) -> str:
+    """A Markdown summary of a verification: headline, then each failed interaction."""
+    total = len(result.interactions)
+    failed = result.failed
+    pending = result.pending_failures
+    status = "✅ PASS" if result.passed else "❌ FAIL"
+    lines = [
+        f"### Provider verification: {result.provider} — {status}",
+        "",
+        f"{total} interactions, {total - len(failed) - len(pending)} passed, "
+        f"{len(failed)} failed, {len(pending)} pending failures (do not fail the gate)",
+        "",
+    ]
+    for title, items in (("Failed", failed), ("Pending (not failing the gate)", pending)):
+        if not items:
+            continue
+        lines.append(f"**{title}:**")
+        lines.append("")
+        for item in items:
+            given = f" _(given {', '.join(item.states)})_" if item.states else ""
+            lines.append(f"- `{item.consumer}` → `{item.provider}`: **{item.description}**{given}")
+            for mismatch in item.mismatches[:10]:
+                lines.append(f"  - {mismatch}")
+            if len(item.mismatches) > 10:
+                lines.append(f"  - … {len(item.mismatches) - 10} more")
+        lines.append("")
+    for error in result.errors:
+        lines.append(f"- error: {error}")
+    return "\n".join(lines).rstrip() + "\n"
