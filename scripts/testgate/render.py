@@ -6,12 +6,12 @@ Nothing here writes files or prints; the ``report`` command does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from testgate.gate import REPORT_SCHEMA
-from testgate.model import GateDecision, Report
+from testgate.model import Failure, FileResult, GateDecision, Quarantined, Report
 
 DEFAULT_MAX_SIZE = 1024 * 1024 - 1024
 """Bytes: just under GitHub's 1 MiB job-summary limit (a bigger summary is dropped whole)."""
@@ -143,20 +143,33 @@ def report_json(
 
 
 def iter_json(doc: dict[str, Any]) -> Iterator[str]:
-    """Serialise ``doc`` in chunks; a ``tests`` iterable is streamed, never held in memory."""
-    tests = doc.get("tests")
-    head = {k: v for k, v in doc.items() if k != "tests"}
-    text = json.dumps(head, indent=2, ensure_ascii=False)
-    if tests is None:
-        yield text + "\n"
-        return
-    yield text[:-2] + ',\n  "tests": ['
-    first = True
-    for record in tests:
-        entry = {k: record[k] for k in ("id", "suite", "outcome", "time", "flaky")}
-        yield ("\n    " if first else ",\n    ") + json.dumps(entry, ensure_ascii=False)
-        first = False
-    yield "\n  ]\n}\n"
+    """Serialise ``doc`` as indented JSON, in chunks.
+
+    Lists are written one element per line and any iterable (the ``tests``
+    records) is consumed lazily, so a report with a million entries never has
+    its JSON text in memory at once.
+    """
+    yield "{"
+    for index, (key, value) in enumerate(doc.items()):
+        yield ("\n" if index == 0 else ",\n") + f"  {json.dumps(key)}: "
+        if isinstance(value, dict):
+            yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        elif isinstance(value, str | int | float | bool) or value is None:
+            yield json.dumps(value, ensure_ascii=False)
+        else:
+            yield "["
+            empty = True
+            for item in value:
+                yield ("\n    " if empty else ",\n    ") + json.dumps(
+                    _test_entry(item) if key == "tests" else item, ensure_ascii=False
+                )
+                empty = False
+            yield "]" if empty else "\n  ]"
+    yield "\n}\n"
+
+
+def _test_entry(record: dict) -> dict:
+    return {k: record[k] for k in ("id", "suite", "outcome", "time", "flaky")}
 
 
 # -- console ------------------------------------------------------------------
@@ -254,105 +267,201 @@ def _cut(text: str, limit: int) -> str:
     return text[:limit] + f"\n… ({len(text) - limit} more characters)"
 
 
-def _render_md(
-    report: Report,
-    decision: GateDecision,
-    ctx: RenderContext,
-    max_items: int | None,
-    detail_chars: int,
-) -> str:
+@dataclass(frozen=True)
+class _Section:
+    """A Markdown section: a fixed header, a list of items (each rendered alone), a footer."""
+
+    header: str
+    items: Sequence[Any]
+    fmt: Callable[[Any], str]
+    what: str = ""
+    footer: str = ""
+    table: bool = False  # rows follow the header directly (a blank line would end the table)
+
+
+def _failure_md(failure: Failure, excused: frozenset[str], detail_chars: int) -> str:
+    tag = " (quarantined)" if failure.id in excused else ""
+    loc = ""
+    if failure.file:
+        line = f":{failure.line}" if failure.line else ""
+        loc = f" — `{_md_escape(failure.file)}{line}`"
+    summary = f"<b>{failure.outcome}</b> {_md_escape(failure.id)}{tag}{loc}"
+    body = failure.message
+    if failure.details and failure.details != failure.message:
+        body = f"{failure.message}\n\n{failure.details}" if failure.message else failure.details
+    if detail_chars and body:
+        block = _code_block(_cut(body, detail_chars))
+        return f"<details><summary>{summary}</summary>\n\n{block}\n\n</details>"
+    return f"- {summary}"
+
+
+def _head_md(report: Report, decision: GateDecision, ctx: RenderContext) -> str:
     t = _totals(report, decision)
-    out: list[str] = []
-    out.append(f"## {_ICON[decision.decision]} Test report: {_verdict(decision, ctx.dry_run)}")
-    out.append("")
-    out.append(totals_line(report, decision))
-    out.append("")
-    out.append("| tests | passed | failed | errors | skipped | flaky | quarantined | time |")
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    out.append(
+    return (
+        f"## {_ICON[decision.decision]} Test report: {_verdict(decision, ctx.dry_run)}\n\n"
+        f"{totals_line(report, decision)}\n\n"
+        "| tests | passed | failed | errors | skipped | flaky | quarantined | time |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         f"| {t['tests']} | {t['passed']} | {t['failed']} | {t['errors']} | {t['skipped']} "
         f"| {t['flaky']} | {t['quarantined']} | {_fmt_time(t['time'])} |"
     )
-    cut_notes: list[str] = []
 
-    def limited(items: list, what: str) -> list:
-        if max_items is None or len(items) <= max_items:
-            return items
-        cut_notes.append(f"{what}: showing {max_items} of {len(items)}")
-        return items[:max_items]
 
+def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list[_Section]:
+    excused = decision.quarantined_ids
+    out: list[_Section] = []
     if decision.reasons:
-        out += ["", "### Why it did not pass", ""]
-        out += [f"- {_md_escape(r)}" for r in limited(list(decision.reasons), "reasons")]
-    if report.file_errors:
-        out += ["", "### Unreadable reports", ""]
-        for f in limited(list(report.file_errors), "unreadable reports"):
-            where = f"{f.path}:{f.line}" if f.line else f.path
-            out.append(f"- `{_md_escape(where)}`: {_md_escape(f.error or '')}")
-    if report.failures:
-        excused = decision.quarantined_ids
-        out += ["", f"### Failures ({len(report.failures)})", ""]
-        for f in limited(list(report.failures), "failures"):
-            tag = " (quarantined)" if f.id in excused else ""
-            loc = (
-                f" — `{_md_escape(f.file)}{':' + str(f.line) if f.line else ''}`" if f.file else ""
+        out.append(
+            _Section(
+                "### Why it did not pass",
+                decision.reasons,
+                lambda r: f"- {_md_escape(r)}",
+                "reasons",
             )
-            summary = f"<b>{f.outcome}</b> {_md_escape(f.id)}{tag}{loc}"
-            body = f.message
-            if f.details and f.details != f.message:
-                body = f"{f.message}\n\n{f.details}" if f.message else f.details
-            if detail_chars and body:
-                out.append(f"<details><summary>{summary}</summary>")
-                out.append("")
-                out.append(_code_block(_cut(body, detail_chars)))
-                out.append("")
-                out.append("</details>")
-            else:
-                out.append(f"- {summary}")
+        )
+    if report.file_errors:
+
+        def bad_file(f: FileResult) -> str:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            return f"- `{_md_escape(where)}`: {_md_escape(f.error or '')}"
+
+        out.append(
+            _Section("### Unreadable reports", report.file_errors, bad_file, "unreadable reports")
+        )
+    if report.failures:
+        out.append(
+            _Section(
+                f"### Failures ({len(report.failures)})",
+                report.failures,
+                lambda f: _failure_md(f, excused, detail_chars),
+                "failures",
+            )
+        )
     if report.suite_errors:
-        out += ["", "### Suite-level errors", ""]
-        for s in limited(list(report.suite_errors), "suite-level errors"):
-            out.append(f"- `{_md_escape(s.report)}`: {_md_escape(s.message)}")
-    if decision.baseline is not None:
-        b = decision.baseline
-        out += ["", "### Compared with the baseline", ""]
-        out.append(f"{len(b.new)} new, {len(b.still_failing)} still failing, {len(b.fixed)} fixed")
+        out.append(
+            _Section(
+                "### Suite-level errors",
+                report.suite_errors,
+                lambda e: f"- `{_md_escape(e.report)}`: {_md_escape(e.message)}",
+                "suite-level errors",
+            )
+        )
+    b = decision.baseline
+    if b is not None:
+        out.append(
+            _Section(
+                "### Compared with the baseline\n\n"
+                f"{len(b.new)} new, {len(b.still_failing)} still failing, {len(b.fixed)} fixed",
+                (),
+                str,
+            )
+        )
         for title, ids in (("New", b.new), ("Still failing", b.still_failing), ("Fixed", b.fixed)):
             if ids:
-                out += ["", f"**{title}**", ""]
-                out += [f"- {_md_escape(i)}" for i in limited(list(ids), f"{title.lower()} tests")]
+                out.append(
+                    _Section(
+                        f"**{title}**",
+                        ids,
+                        lambda i: f"- {_md_escape(i)}",
+                        f"{title.lower()} tests",
+                    )
+                )
     if report.flaky:
-        out += ["", f"### Flaky ({len(report.flaky)})", ""]
-        out += [
-            f"- {_md_escape(f.id)} ({f.attempts} attempts)"
-            for f in limited(list(report.flaky), "flaky tests")
-        ]
-    if decision.quarantined:
-        out += [
-            "",
-            "### Quarantined",
-            "",
-            "| test | owner | reason | expires |",
-            "|---|---|---|---|",
-        ]
-        for q in limited(list(decision.quarantined), "quarantined tests"):
-            expires = f"{q.expires} (expired)" if q.expired else q.expires
-            out.append(
-                f"| {_md_escape(q.id)} | {_md_escape(q.owner)} | {_md_escape(q.reason)} | {expires} |"
+        out.append(
+            _Section(
+                f"### Flaky ({len(report.flaky)})",
+                report.flaky,
+                lambda f: f"- {_md_escape(f.id)} ({f.attempts} attempts)",
+                "flaky tests",
             )
+        )
+    if decision.quarantined:
+
+        def quarantined(q: Quarantined) -> str:
+            expires = f"{q.expires} (expired)" if q.expired else q.expires
+            return f"| {_md_escape(q.id)} | {_md_escape(q.owner)} | {_md_escape(q.reason)} | {expires} |"
+
+        out.append(
+            _Section(
+                "### Quarantined\n\n| test | owner | reason | expires |\n|---|---|---|---|",
+                decision.quarantined,
+                quarantined,
+                "quarantined tests",
+                table=True,
+            )
+        )
     warnings = [*report.warnings, *decision.warnings]
     if warnings:
-        out += ["", f"### Warnings ({len(warnings)})", ""]
-        out += [f"- {_md_escape(w)}" for w in limited(warnings[:MD_WARNINGS], "warnings")]
-        if len(warnings) > MD_WARNINGS:
-            out.append(f"- … {len(warnings) - MD_WARNINGS} more in the JSON report")
+        more = len(warnings) - MD_WARNINGS
+        out.append(
+            _Section(
+                f"### Warnings ({len(warnings)})",
+                warnings[:MD_WARNINGS],
+                lambda w: f"- {_md_escape(w)}",
+                "warnings",
+                f"- … {more} more in the JSON report" if more > 0 else "",
+            )
+        )
     if report.slowest:
-        out += ["", "### Slowest tests", "", "| test | time |", "|---|---:|"]
-        out += [f"| {_md_escape(tid)} | {_fmt_time(tm)} |" for tid, tm in report.slowest]
-    if cut_notes:
-        where = f" The full report is in `{ctx.full_report}`." if ctx.full_report else ""
-        out += ["", f"_Shortened to fit the size limit ({'; '.join(cut_notes)}).{where}_"]
-    return "\n".join(out) + "\n"
+        out.append(
+            _Section(
+                "### Slowest tests\n\n| test | time |\n|---|---:|",
+                report.slowest,
+                lambda s: f"| {_md_escape(s[0])} | {_fmt_time(s[1])} |",
+                "slowest tests",
+                table=True,
+            )
+        )
+    return out
+
+
+def _cut_note(sections: list[_Section], cap: int | None, ctx: RenderContext) -> str:
+    notes = [
+        f"{s.what}: showing {cap} of {len(s.items)}"
+        for s in sections
+        if cap is not None and len(s.items) > cap
+    ]
+    if not notes:
+        return ""
+    where = f" The full report is in `{ctx.full_report}`." if ctx.full_report else ""
+    return f"\n\n_Shortened to fit the size limit ({'; '.join(notes)}).{where}_"
+
+
+def _compose(head: str, sections: list[_Section], cap: int | None, ctx: RenderContext) -> str:
+    parts = [head]
+    for s in sections:
+        items = s.items if cap is None else s.items[:cap]
+        gap = [""] if items and not s.table else []
+        block = "\n".join([s.header, *gap, *map(s.fmt, items)])
+        if s.footer:
+            block += "\n" + s.footer
+        parts.append(block)
+    return "\n\n".join(parts) + _cut_note(sections, cap, ctx) + "\n"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _measure(head: str, sections: list[_Section], ctx: RenderContext):
+    """A function giving the exact byte size of ``_compose(..., cap)`` without building it."""
+    fixed = _size(head) + 1  # the final newline
+    per_section = []
+    for s in sections:
+        sizes = [0]
+        for item in s.items:  # prefix sums of "\n" + item
+            sizes.append(sizes[-1] + 1 + _size(s.fmt(item)))
+        footer = 1 + _size(s.footer) if s.footer else 0
+        per_section.append((2 + _size(s.header) + footer, sizes))
+
+    def size(cap: int | None) -> int:
+        total = fixed
+        for (base, sizes), s in zip(per_section, sections, strict=True):
+            n = len(s.items) if cap is None else min(cap, len(s.items))
+            total += base + sizes[n] + (1 if n and not s.table else 0)  # blank line after header
+        return total + _size(_cut_note(sections, cap, ctx))
+
+    return size
 
 
 def render_report_md(
@@ -360,51 +469,36 @@ def render_report_md(
 ) -> str:
     """The Markdown summary, shortened deterministically to at most ``max_size`` UTF-8 bytes.
 
-    Shortening steps, in order, until it fits: cut failure details to 2,000 then 300
-    characters, then list fewer items per section (halving), then drop details. The
-    result says what was cut and where the full report is.
+    Shortening steps, in order, until it fits: cut failure details to 2,000 then
+    300 characters; then list at most N items per section (the largest N that
+    fits, with 300 and then 0 detail characters). The result says what was cut and
+    where the full report is. Sizes are measured item by item, so a report with
+    many thousands of failures never renders more than the final text.
     """
-
-    def fits(text: str) -> bool:
-        return len(text.encode("utf-8")) <= max_size
-
-    text = _render_md(report, decision, ctx, None, 20_000)
-    if fits(text):
-        return text
-    for chars in (2000, 300):
-        text = _render_md(report, decision, ctx, None, chars)
-        if fits(text):
-            return text
-    longest = max(
-        len(report.failures),
-        len(report.flaky),
-        len(decision.quarantined),
-        len(report.file_errors),
-        len(report.suite_errors),
-        len(decision.reasons),
-        *(
-            (
-                len(decision.baseline.new),
-                len(decision.baseline.still_failing),
-                len(decision.baseline.fixed),
-            )
-            if decision.baseline
-            else ()
-        ),
-    )
-    items = max(longest // 2, 1)
-    while True:
-        for chars in (300, 0):
-            text = _render_md(report, decision, ctx, items, chars)
-            if fits(text):
-                return text
-        if items == 1:
-            break
-        items = max(items // 2, 1)
+    head = _head_md(report, decision, ctx)
+    for chars in (20_000, 2000, 300):
+        sections = _sections(report, decision, chars)
+        if _measure(head, sections, ctx)(None) <= max_size:
+            return _compose(head, sections, None, ctx)
+    longest = max(len(s.items) for s in _sections(report, decision, 0))
+    for chars in (300, 0):
+        sections = _sections(report, decision, chars)
+        size = _measure(head, sections, ctx)
+        if size(0) > max_size:
+            continue
+        low, high = 0, longest  # largest cap that fits: size(cap) grows with cap
+        while low < high:
+            mid = (low + high + 1) // 2
+            if size(mid) <= max_size:
+                low = mid
+            else:
+                high = mid - 1
+        if chars == 0 or low > 0:
+            return _compose(head, sections, low, ctx)
     # Still too big (a tiny limit): the headline and where to look.
     where = f" Full report: `{ctx.full_report}`." if ctx.full_report else ""
-    head = (
+    text = (
         f"## {_ICON[decision.decision]} Test report: {_verdict(decision, ctx.dry_run)}\n\n"
         f"{totals_line(report, decision)}\n\n_Summary too large for {max_size} bytes.{where}_\n"
     )
-    return head.encode("utf-8")[:max_size].decode("utf-8", "ignore")
+    return text.encode("utf-8")[:max_size].decode("utf-8", "ignore")

@@ -149,3 +149,27 @@ def test_console_text_lists_failures_and_decision(tmp_path):
     assert "  FAILED c::bad0: assert 0" in text
     assert "... and 10 more" in text
     assert text.endswith("decision: FAIL")
+
+
+def test_size_measure_is_exact(tmp_path):
+    from testgate import render
+
+    report, decision = build(tmp_path, failures=40, body="é" * 500)
+    for chars in (0, 300, 20_000):
+        sections = render._sections(report, decision, chars)
+        head = render._head_md(report, decision, CTX)
+        size = render._measure(head, sections, CTX)
+        for cap in (None, 0, 1, 7, 40, 100):
+            assert size(cap) == len(render._compose(head, sections, cap, CTX).encode()), (
+                chars,
+                cap,
+            )
+
+
+def test_shortening_keeps_as_many_items_as_fit(tmp_path):
+    report, decision = build(tmp_path, failures=200, body="x" * 1000)
+    md = render_report_md(report, decision, CTX, max_size=20_000)
+    shown = md.count("<details>") + md.count("\n- <b>failed</b>")
+    longer = render_report_md(report, decision, CTX, max_size=21_000)
+    assert shown > 0
+    assert longer.count("\n- <b>failed</b>") + longer.count("<details>") >= shown
