@@ -203,8 +203,9 @@ class PipelineRun:
     """What gitlab-ci-local said about one pipeline run."""
 
     returncode: int
-    output: str
+    output: str  # stdout and stderr
     jobs: dict[str, str]  # job name -> PASS | FAIL | WARN ...
+    stdout: str = ""
 
     def explain(self) -> str:
         """The tail of the log, for assertion messages."""
@@ -246,4 +247,4 @@ def run_pipeline(
     )
     output = proc.stdout + proc.stderr
     jobs = {name: status for status, name in _RESULT.findall(output)}
-    return PipelineRun(returncode=proc.returncode, output=output, jobs=jobs)
+    return PipelineRun(returncode=proc.returncode, output=output, jobs=jobs, stdout=proc.stdout)

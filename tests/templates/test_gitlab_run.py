@@ -427,3 +427,46 @@ def test_deploy_jobs_gate_and_record_the_deployment(
         assert run.jobs.get("pact-can-i-deploy") == "FAIL", run.explain()
         assert "deploy-prod" not in run.jobs, "no deploy without a green matrix"
         assert deployments == []
+
+
+# ---------------------------------------------------------------------------------------------
+# rules: which jobs a pipeline gets
+
+
+def active_jobs(repo: Path, *extra: str) -> set[str]:
+    run = run_pipeline(repo, SKIP_INSTALL, "--list-json", *extra)
+    assert run.returncode == 0, run.explain()
+    listing = json.loads(run.stdout)
+    return {job["name"] for job in listing if job["when"] != "never"}
+
+
+TEST_JOBS = {
+    "pact-consumer-contracts",
+    "pact-provider-verification",
+    "pact-api-tests",
+    "pact-test-report",
+}
+
+
+@pytest.mark.parametrize(
+    ("branch", "source", "expected"),
+    [
+        pytest.param("feature/demo", "push", TEST_JOBS, id="feature-branch"),
+        pytest.param(
+            "main",
+            "push",
+            TEST_JOBS | {"pact-can-i-deploy", "deploy-prod", "pact-record-deployment"},
+            id="default-branch",
+        ),
+        pytest.param("main", "schedule", {"pact-monitor"}, id="schedule"),
+    ],
+)
+def test_rules_choose_the_jobs_of_each_pipeline(
+    gcl: str, tmp_path: Path, branch: str, source: str, expected: set[str]
+) -> None:
+    repo = make_service_repo(
+        tmp_path / "svc", GITLAB_DIR / "example.gitlab-ci.yml", branch=branch, with_examples=False
+    )
+    pipeline_source = ("--variable", f"CI_PIPELINE_SOURCE={source}")
+    quiet = ("--ignore-predefined-vars", "CI_PIPELINE_SOURCE")  # overriding it is the point
+    assert active_jobs(repo, *pipeline_source, *quiet) == expected
