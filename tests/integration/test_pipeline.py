@@ -1,0 +1,176 @@
+"""The walking skeleton end to end: real pytest, real pact-python mock server and Verifier,
+the real Flask provider started on 127.0.0.1 port 0."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from junitparser import JUnitXml
+from testgate.commands import consumer, pipeline, verify
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(clean_environ: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    clean_environ["TESTGATE_PACT_DIR"] = str(tmp_path / "pacts")
+    clean_environ["TESTGATE_PLATFORM"] = "local"
+    return clean_environ
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "testgate", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def test_pipeline_passes_on_the_example_services(env: dict[str, str], tmp_path: Path) -> None:
+    proc = run_cli(["pipeline", "--env", "local"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    reports = tmp_path / "reports"
+    report = json.loads((reports / "report.json").read_text())
+    assert report["decision"] == "pass"
+    # 4 consumer tests + 5 interactions + 6 API tests, each from its own report
+    assert report["totals"]["tests"] == 15
+    assert report["totals"]["passed"] == 15
+    assert sorted(Path(f["path"]).name for f in report["files"]) == [
+        "api.xml",
+        "consumer.xml",
+        "provider-verification.xml",
+    ]
+    pact_file = tmp_path / "pacts" / "dashboard-api-inventory-api.json"
+    pact_doc = json.loads(pact_file.read_text())
+    assert pact_doc["metadata"]["pactSpecification"]["version"] == "4.0"
+    assert "consumer" in proc.stdout
+    assert "verify" in proc.stdout
+    assert "api-tests" in proc.stdout
+
+
+def test_pipeline_catches_the_broken_contract(env: dict[str, str], tmp_path: Path) -> None:
+    env["EXAMPLE_BREAK"] = "provider"
+    proc = run_cli(["pipeline", "--env", "local"], env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    # the summary names the failing interaction and the mismatch
+    assert "a request for all products" in out
+    assert "Actual map is missing the following keys: price" in out
+    junit = JUnitXml.fromfile(str(tmp_path / "reports" / "provider-verification.xml"))
+    cases = [case for suite in junit for case in suite]
+    assert len(cases) == 5  # one testcase per interaction
+    failed = {case.name for case in cases if not case.is_passed}
+    assert failed == {
+        "a request for all products",
+        "a request for all products, for the stock value",
+        "a request for product p-100",
+        "a request for product p-100, for the stock value",
+    }
+    texts = " ".join(r.text or "" for case in cases for r in case.result)
+    assert "missing the following keys: price" in texts
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["decision"] == "fail"
+
+
+def test_verify_without_pacts_is_undecided_not_a_pass(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "pacts").mkdir()
+    code = verify.main([], env)
+    assert code == 3
+    assert not (tmp_path / "reports" / "provider-verification.xml").exists()
+
+
+def _write_pact(folder: Path, state: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "consumer": {"name": "dashboard-api"},
+        "provider": {"name": "inventory-api"},
+        "interactions": [
+            {
+                "type": "Synchronous/HTTP",
+                "description": "a request needing an unknown state",
+                "providerStates": [{"name": state}],
+                "request": {"method": "GET", "path": "/health"},
+                "response": {"status": 200},
+            }
+        ],
+        "metadata": {"pactSpecification": {"version": "4.0"}},
+    }
+    (folder / "dashboard-api-inventory-api.json").write_text(json.dumps(doc))
+
+
+def test_a_state_without_handler_fails_fast(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_pact(tmp_path / "pacts", "the moon is made of cheese")
+    started = time.monotonic()
+    code = verify.main([], env)
+    elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "the moon is made of cheese" in err
+    assert elapsed < 20  # the Pact core alone would retry for minutes
+
+
+def test_a_provider_that_cannot_start_is_exit_3_with_its_log(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write_pact(tmp_path / "pacts", "products exist")
+    command = f"{sys.executable} -c \"import sys; print('boom: port already taken'); sys.exit(7)\""
+    code = verify.main(["--provider-command", command], env)
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "exited with code 7" in err
+    assert "boom: port already taken" in err  # the tail of its log
+
+
+def test_consumer_failure_is_a_failed_gate(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tests = tmp_path / "ctests"
+    tests.mkdir()
+    (tests / "test_fails.py").write_text("def test_no():\n    assert 1 == 2\n")
+    code = consumer.main(["--tests", str(tests)], env)
+    assert code == 1
+    assert (tmp_path / "reports" / "consumer.xml").is_file()
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_consumer_with_no_tests_is_undecided(env: dict[str, str], tmp_path: Path) -> None:
+    tests = tmp_path / "empty"
+    tests.mkdir()
+    assert consumer.main(["--tests", str(tests)], env) == 3
+
+
+def test_unknown_environment_is_a_usage_error_naming_the_known_ones(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = pipeline.main(["--env", "staging"], env)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "staging" in err
+    for name in ("alpha", "beta", "gamma", "local", "prod"):
+        assert name in err
+
+
+def test_missing_service_url_names_the_variable_and_the_file(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    envs = tmp_path / "envs"
+    envs.mkdir()
+    (envs / "qa.env").write_text("TESTGATE_START_PROVIDER=false\nINVENTORY_API_URL=\n")
+    from testgate.commands import api_tests
+
+    code = api_tests.main(["--env", "qa", "--envs-dir", str(envs)], env)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "INVENTORY_API_URL" in err
+    assert str(envs / "qa.env") in err
