@@ -123,3 +123,41 @@ def test_npm_groovy_lint_finds_no_errors() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Error" in proc.stdout  # the summary table was printed: files were linted
+
+
+# The same template on the other platforms: GitHub reusable workflows and GitLab includes.
+OTHER_PLATFORMS = {
+    "consumerContracts": ["consumer-contracts"],
+    "providerVerification": ["provider-verification"],
+    "apiTests": ["api-tests"],
+    "testReport": ["test-report"],
+    "canIDeploy": ["can-i-deploy"],
+    "recordDeployment": ["record-deployment", "can-i-deploy"],
+    "monitor": ["monitor"],
+}
+
+
+def _other_inputs(names: list[str]) -> set[str]:
+    yaml = pytest.importorskip("yaml")
+    inputs: set[str] = set()
+    for name in names:
+        github = LIBRARY.parent / ".github" / "workflows" / f"{name}.yml"
+        if github.is_file():
+            doc = yaml.safe_load(github.read_text(encoding="utf-8"))
+            on = doc.get(True) or doc.get("on") or {}
+            inputs |= set((on.get("workflow_call") or {}).get("inputs") or {})
+        gitlab = LIBRARY.parent / "gitlab" / f"{name}.yml"
+        if gitlab.is_file():
+            spec = next(yaml.safe_load_all(gitlab.read_text(encoding="utf-8")))
+            inputs |= set((spec.get("spec") or {}).get("inputs") or {})
+    return inputs
+
+
+@pytest.mark.parametrize("step", sorted(OTHER_PLATFORMS))
+def test_arguments_have_the_names_of_the_github_and_gitlab_inputs(step: str) -> None:
+    other = _other_inputs(OTHER_PLATFORMS[step])
+    if not other:
+        pytest.skip("no GitHub or GitLab template of that name in this checkout")
+    ours = {a.input for a in parse_help(step) if a.input}
+    assert ours - other == set(), f"{step} takes inputs the other platforms do not name"
+    assert {"tools-ref", "tools-repository"} <= other

@@ -1,0 +1,194 @@
+"""The example Jenkinsfile, run by the Groovy harness with real ``sh`` on the example services.
+
+Two runs in one JVM: the contract intact (every stage passes), and ``EXAMPLE_BREAK=provider``
+(the provider drops a field the consumer reads: the build fails at *Provider verification*,
+its JUnit file is still published, and the report still decides). The totals and decision the
+Jenkins run made must equal what ``testgate report --json`` says on the same JUnit files; they
+are also written to ``<basetemp>/template-results/jenkins-*.json`` beside the other platforms'.
+
+testgate itself is not pip-installed here: ``TESTGATE_VENV`` points the install step at this
+checkout's virtualenv, which it uses because its ``testgate --version`` matches ``toolsRef``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_tool
+from jenkins_harness import LIBRARY, ROOT, calls, run_harness
+
+pytestmark = pytest.mark.slow
+
+VENV = Path(sys.executable).parent.parent
+SERVICE_FILES = ("examples", "envs", "testgate.toml")
+TEST_STAGES = ["Consumer contracts", "Provider verification", "API tests"]
+
+
+def example_ready() -> None:
+    missing = [p for p in ("testgate.toml", "examples/inventory-api") if not (ROOT / p).exists()]
+    commands = ROOT / "scripts" / "testgate" / "commands"
+    missing += [
+        c for c in ("consumer.py", "verify.py", "api_tests.py") if not (commands / c).exists()
+    ]
+    if missing:
+        pytest.skip(f"the example services are not there yet: {missing}")
+
+
+def make_workspace(dest: Path) -> Path:
+    """A checkout of a service repository, as `checkout scm` would leave it."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts")
+    dest.mkdir(parents=True)
+    for name in SERVICE_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        else:
+            shutil.copy2(src, dest / name)
+    git = ["git", "-C", str(dest), "-c", "user.name=ci", "-c", "user.email=ci@example.test"]
+    subprocess.run([*git, "init", "-q", "-b", "feature/demo"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "service"], check=True)
+    return dest
+
+
+def direct_report(workspace: Path, out: Path) -> dict[str, Any]:
+    """``testgate report --json`` run directly on the JUnit files the Jenkins run left."""
+    xmls = sorted(str(p) for p in (workspace / "reports").glob("*.xml"))
+    assert xmls, "the run left no JUnit files"
+    proc = subprocess.run(
+        [
+            str(VENV / "bin" / "testgate"),
+            "report",
+            "--platform",
+            "local",
+            "--json",
+            str(out),
+            *xmls,
+        ],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",
+            "TESTGATE_REPORTS_DIR": str(out.parent / "r"),
+        },
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    groovy = require_tool("groovy")
+    example_ready()
+    tmp = tmp_path_factory.mktemp("jenkins-example")
+    # Nothing from the outer CI may leak into the build: a Jenkins agent has none of it.
+    outer = {
+        k: None
+        for k in os.environ
+        if k.startswith(("TESTGATE_", "PACT_BROKER_", "GITHUB_", "GITLAB_", "CI_"))
+    }
+    scenarios = []
+    for name, extra in [("pass", {}), ("fail", {"EXAMPLE_BREAK": "provider"})]:
+        ws = make_workspace(tmp / name / "workspace")
+        env = {
+            **outer,
+            "TESTGATE_VENV": str(VENV),
+            "BRANCH_NAME": "feature/demo",
+            "PACT_DO_NOT_TRACK": "true",
+            **extra,
+        }
+        scenarios.append(
+            {
+                "name": name,
+                "workspace": str(ws),
+                "jenkinsfile": str(LIBRARY / "Jenkinsfile"),
+                "env": env,
+            }
+        )
+    results = run_harness(groovy, scenarios, tmp, timeout=900)
+    record_dir = tmp_path_factory.getbasetemp() / "template-results"
+    record_dir.mkdir(exist_ok=True)
+    for name, result in results.items():
+        ws = Path(result["workspace"])
+        result["jenkins_json"] = json.loads(
+            (ws / "reports" / "testgate-report.json").read_text(encoding="utf-8")
+        )
+        result["direct_json"] = direct_report(ws, tmp / name / "direct.json")
+        (record_dir / f"jenkins-{name}.json").write_text(
+            json.dumps(
+                {
+                    "platform": "jenkins",
+                    "stages": result["stages"],
+                    "decision": result["jenkins_json"]["decision"],
+                    "totals": result["jenkins_json"]["totals"],
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+    return results
+
+
+def _explain(result: dict[str, Any]) -> str:
+    return f"{result['result']} {result['error']} {result['stages']}\n{result['log'][-6000:]}"
+
+
+def _assert_same_decision(result: dict[str, Any]) -> dict[str, Any]:
+    jenkins, direct = result["jenkins_json"], result["direct_json"]
+    assert jenkins["decision"] == direct["decision"], _explain(result)
+    assert jenkins["totals"] == direct["totals"], _explain(result)
+    totals = jenkins["totals"]
+    failed = totals["failed"] + totals["errors"]
+    assert (
+        result["description"]
+        == f"testgate {jenkins['decision']}: {totals['tests']} tests, {failed} failed"
+    )
+    return jenkins
+
+
+def test_example_jenkinsfile_passes_on_the_example_services(example_runs: dict) -> None:
+    result = example_runs["pass"]
+    assert result["result"] == "SUCCESS", _explain(result)
+    assert [s["name"] for s in result["stages"]] == ["Checkout", *TEST_STAGES, "Test report"]
+    assert all(s["status"] == "SUCCESS" for s in result["stages"])
+    published = {c["testResults"]: c["files"] for c in calls(result, "junit")}
+    assert published == {
+        "reports/consumer.xml": ["reports/consumer.xml"],
+        "reports/provider-verification.xml": ["reports/provider-verification.xml"],
+        "reports/api.xml": ["reports/api.xml"],
+    }
+    report = _assert_same_decision(result)
+    assert report["decision"] == "pass"
+    assert report["totals"]["tests"] > 0
+    assert report["totals"]["failed"] == report["totals"]["errors"] == 0
+
+
+def test_example_jenkinsfile_fails_at_provider_verification(example_runs: dict) -> None:
+    result = example_runs["fail"]
+    assert result["result"] == "FAILURE", _explain(result)
+    stages = {s["name"]: s["status"] for s in result["stages"]}
+    assert stages == {
+        "Checkout": "SUCCESS",
+        "Consumer contracts": "SUCCESS",
+        "Provider verification": "FAILURE",
+        "Test report": "FAILURE",
+    }, _explain(result)
+    # junit ran for the failing stage too, and found its file
+    verification = [c for c in calls(result, "junit") if c["stage"] == "Provider verification"]
+    assert [c["files"] for c in verification] == [["reports/provider-verification.xml"]]
+    assert any(c["stage"] == "Provider verification" for c in calls(result, "archiveArtifacts"))
+    report = _assert_same_decision(result)
+    assert report["decision"] == "fail"
+    by_file = {Path(f["path"]).name: f for f in report["files"]}
+    broken = by_file["provider-verification.xml"]
+    assert broken["failed"] + broken["errors"] > 0, report["files"]
+    assert by_file["consumer.xml"]["failed"] == by_file["consumer.xml"]["errors"] == 0
