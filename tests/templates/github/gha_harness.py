@@ -42,10 +42,12 @@ ACTION_STUBS = {
 class Job:
     """One job as act reported it."""
 
-    name: str
-    result: str  # success | failure | skipped(never reported by act: absent)
+    name: str  # act's name: "<workflow>/<job name>", or "<caller job>/<workflow>/<job name>"
+    job_id: str
+    result: str  # success | failure ("" for a caller job that only calls a workflow)
     outputs: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    annotations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,22 @@ class ActRun:
     stub_calls: list[dict]
     artifacts: Path
 
-    def job(self, suffix: str) -> Job:
-        """The job whose act name ends with ``suffix`` (e.g. ``"/provider-verification"``)."""
-        matches = [j for name, j in self.jobs.items() if name.endswith(suffix)]
-        assert len(matches) == 1, f"{suffix!r} matches {sorted(self.jobs)}"
-        return matches[0]
+    def job(self, job_id: str, inner: str | None = None) -> Job:
+        """A job of the caller by id; for a job that calls a reusable workflow, the called
+        workflow's job (``inner``: its id, needed only when it has several jobs)."""
+        called = [
+            j
+            for j in self.jobs.values()
+            if j.name.split("/")[0] == job_id
+            and j.name.count("/") >= 2
+            and (inner is None or j.job_id == inner)
+        ]
+        if called:
+            assert len(called) == 1, f"{job_id}: several jobs {[j.name for j in called]}"
+            return called[0]
+        plain = [j for j in self.jobs.values() if j.job_id == job_id and j.name.count("/") == 1]
+        assert len(plain) == 1, f"no job {job_id!r} ({inner}) among {sorted(self.jobs)}"
+        return plain[0]
 
     def output_lines(self) -> list[str]:
         """What the steps printed, in order."""
@@ -270,11 +283,18 @@ def run_act(
         name = rec.get("job")
         if not name:
             continue
-        info = jobs.setdefault(name, {"outputs": {}, "summary": "", "result": ""})
-        if rec.get("command") == "set-output":
+        info = jobs.setdefault(
+            name,
+            {"outputs": {}, "summary": "", "result": "", "id": rec.get("jobID", ""), "notes": []},
+        )
+        command = str(rec.get("command", ""))
+        if command == "set-output":
             info["outputs"][rec.get("name", "")] = rec.get("arg", "")
-        elif rec.get("command") == "summary":
+        elif command == "summary":
             info["summary"] += rec.get("content", "")
+        elif command.startswith(("error", "warning", "notice")):
+            # act splits "::error::a::b" at the last "::" (GitHub at the first): keep the raw line
+            info["notes"].append(rec.get("msg", "").strip())
         if "jobResult" in rec:
             info["result"] = rec["jobResult"]
     stub_calls = [json.loads(x) for x in box.log.read_text(encoding="utf-8").splitlines() if x]
@@ -282,7 +302,14 @@ def run_act(
         returncode=proc.returncode,
         seconds=seconds,
         jobs={
-            name: Job(name=name, result=i["result"], outputs=i["outputs"], summary=i["summary"])
+            name: Job(
+                name=name,
+                job_id=i["id"],
+                result=i["result"],
+                outputs=i["outputs"],
+                summary=i["summary"],
+                annotations=tuple(i["notes"]),
+            )
             for name, i in jobs.items()
         },
         log=proc.stdout + proc.stderr,
