@@ -59,6 +59,39 @@ def run(ctx: dict[str, Any], capsys: pytest.CaptureFixture[str], *argv: str) -> 
     return code, text
 
 
+def run_verify(
+    ctx: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    provider: ItemsProvider,
+    version: str,
+    branch: str,
+) -> tuple[int, str, str]:
+    """The provider's CI: ``testgate verify --broker`` with the default selectors, pending and WIP."""
+    junit = ctx["tmp"] / f"verify-{version}.xml"
+    code, text = run(
+        ctx,
+        capsys,
+        "verify",
+        "--broker",
+        "--provider",
+        PROVIDER,
+        "--provider-url",
+        provider.url,
+        "--states-url",
+        f"{provider.url}/_pact/state",
+        "--provider-version",
+        version,
+        "--provider-branch",
+        branch,
+        "--publish-results",
+        "--include-wip-pacts-since",
+        "2026-01-01",
+        "--junit",
+        str(junit),
+    )
+    return code, text, junit.read_text() if junit.exists() else ""
+
+
 def verify_from_broker(
     ctx: dict[str, Any], provider: ItemsProvider, version: str, branch: str
 ) -> dict[str, Any]:
@@ -178,10 +211,12 @@ def test_publish_verify_can_i_deploy_record(env, provider, capsys) -> None:
     assert report["matrix"][0]["status"] == "unverified"
 
     # 3. The provider's main build (p1) verifies: c0 by selectors, c1 as a WIP (pending) pact.
-    results = verify_from_broker(env, provider, "p1", "main")
-    assert failures(results, pending=False) == []
-    assert failures(results, pending=True) == []
-    assert {r["pending"] for r in results["interactionResults"]} == {True, False}
+    code, text, junit = run_verify(env, capsys, provider, "p1", "main")
+    assert code == 0, text
+    assert "Provider verification: inventory-api — ✅ PASS" in text
+    assert "Results published as provider version `p1` on branch `main`" in text
+    assert junit.count("<testcase") == 3  # c0: item; c1: item and count
+    assert "<failure" not in junit
     query = next(
         json.loads(r["body"])
         for r in server.requests_to("POST", f"/pacts/provider/{PROVIDER}/for-verification")[-1:]
@@ -287,9 +322,12 @@ def test_publish_verify_can_i_deploy_record(env, provider, capsys) -> None:
         == 0
     )
     # The provider's next build (p2) meets c2 as a pending WIP pact: the failure is shown, not fatal.
-    results = verify_from_broker(env, provider, "p2", "main")
-    assert failures(results, pending=True) == ["a request for item 2"]
-    assert failures(results, pending=False) == []
+    code, text, junit = run_verify(env, capsys, provider, "p2", "main")
+    assert code == 0, text  # the provider's build does not fail
+    assert "Pending (not failing the gate)" in text
+    assert "**a request for item 2**" in text
+    assert 'message="pending pact failed (given item 2 exists)' in junit
+    assert "<failure" not in junit
     p2_results = [v for v in server.state.verifications if v.provider_version == "p2"]
     # c0 (main), c1 (deployed) and c2 (WIP) were verified and published, the failure included
     assert sorted(v.success for v in p2_results) == [False, True, True]
@@ -417,3 +455,33 @@ def test_webhook_ensure_then_publish_fires_the_github_dispatch(env, capsys) -> N
         f"{server.url}/pacts/provider/{PROVIDER}/"
     )
     assert request["body"]["client_payload"]["consumer_branch"] == "feat-w"
+
+    # The run the dispatch starts: verify that one pact and report back.
+    provider = ItemsProvider()
+    try:
+        env["environ"]["TESTGATE_PACT_URL"] = request["body"]["client_payload"]["pact_url"]
+        code, text = run(
+            env,
+            capsys,
+            "verify",
+            "--provider",
+            PROVIDER,
+            "--provider-url",
+            provider.url,
+            "--states-url",
+            f"{provider.url}/_pact/state",
+            "--provider-version",
+            "p-hook",
+            "--provider-branch",
+            "main",
+            "--publish-results",
+            "--junit",
+            str(env["tmp"] / "hook.xml"),
+        )
+    finally:
+        provider.stop()
+    assert code == 0, text
+    assert "one pact from" in text
+    assert "item 1 exists" in provider.states
+    (verification,) = server.state.verifications
+    assert (verification.provider_version, verification.success) == ("p-hook", True)
