@@ -38,11 +38,6 @@ class CiContext:
     default_branch: str | None
     is_ci: bool
 
-    def on_branch(self, main_branch: str | None) -> bool:
-        """Whether this build is on ``main_branch`` (else the default branch, else ``main``)."""
-        target = main_branch or self.default_branch or "main"
-        return self.branch == target
-
 
 def run_git(cwd: Path | None = None) -> GitRunner:
     """A :data:`GitRunner` running the real git in ``cwd``."""

@@ -287,7 +287,7 @@ def broker_source(
     version = resolve(args.provider_version, env, "TESTGATE_PROVIDER_VERSION", ctx.sha)
     branch = resolve(args.provider_branch, env, "TESTGATE_PROVIDER_BRANCH", ctx.branch)
     main_branch = env.get("TESTGATE_MAIN_BRANCH") or None
-    publish_default = ctx.is_ci and ctx.on_branch(main_branch)
+    publish_default = ctx.is_ci and branch == (main_branch or ctx.default_branch or "main")
     publish = parse_bool(
         resolve(args.publish_results, env, "TESTGATE_PUBLISH_RESULTS", publish_default),
         "TESTGATE_PUBLISH_RESULTS",
