@@ -61,6 +61,10 @@ _SKIP_STATUSES = frozenset(("disabled", "skipped", "skip", "notrun", "not_run", 
 _ERROR_STATUSES = frozenset(("error", "errored", "broken"))
 _FAIL_STATUSES = frozenset(("failed", "failure", "fail"))
 _INF = math.inf
+# Suites whose writer repeats a test case once per attempt, earlier attempts possibly without
+# a result element (pytest-rerunfailures >= 16.6.1 under pytest's junitxml, suite "pytest").
+# A repeated id there is a rerun; elsewhere (TestNG, parametrised runs) it can be another test.
+_RERUN_REPEAT_SUITES = frozenset(("pytest",))
 
 
 class _Rejected(Exception):
@@ -248,6 +252,7 @@ class _SuiteAcc:
     elements: int = 0  # failure/error elements, including flaky and rerun ones
     suite_results: int = 0  # failure/error elements directly under the suite
     first_result: str = ""
+    repeats_are_reruns: bool = False
 
 
 @dataclass(slots=True)
@@ -277,6 +282,7 @@ class _Collector:
         self.suite_errors: list[SuiteError] = []
         self.slowest: list[tuple[float, int, str]] = []  # min-heap
         self.slow_floor = 0.0
+        self.retracted: list[tuple[float, str]] = []  # slowest entries taken back by undo_last
         self.seq = 0
         self.warnings: list[str] = []
         self.files: list[FileResult] = []
@@ -304,6 +310,8 @@ class _FileReader:
         self.warnings: list[str] = []
         self.stack: list[_SuiteAcc] = []
         self.pending: _Pending | None = None
+        # What the last commit() changed, so a rerun that follows can fold it in.
+        self.last: tuple | None = None
 
     # -- warnings -----------------------------------------------------------
     def warn(self, message: str) -> None:
@@ -318,6 +326,7 @@ class _FileReader:
         if stack and stack[-1].elem is elem:
             return stack[-1]
         acc = _SuiteAcc(elem, elem.get("name") or "")
+        acc.repeats_are_reruns = acc.name in _RERUN_REPEAT_SUITES
         stack.append(acc)
         return acc
 
@@ -406,6 +415,18 @@ class _FileReader:
     ) -> None:
         """Count one test (after reruns were folded into it)."""
         col = self.col
+        self.last = (
+            acc,
+            classname,
+            name,
+            outcome,
+            tm,
+            attempts,
+            flaky,
+            len(col.failures),
+            len(col.flaky),
+            col.spool.tell() if col.spool is not None else 0,
+        )
         c = acc.stats
         c.tests += 1
         c.time += tm
@@ -460,6 +481,41 @@ class _FileReader:
                 + "\n"
             )
 
+    def undo_last(self) -> tuple[int, float]:
+        """Take back the last commit(); returns its (attempts, time) to fold into a rerun."""
+        assert self.last is not None
+        acc, classname, name, outcome, tm, attempts, flaky, failures, flakies, spool_pos = self.last
+        self.last = None
+        c = acc.stats
+        c.tests -= 1
+        c.time -= tm
+        if outcome == PASSED:
+            c.passed -= 1
+        elif outcome == FAILED:
+            c.failed -= 1
+        elif outcome == ERROR:
+            c.errors -= 1
+        else:
+            c.skipped -= 1
+        if flaky:
+            c.flaky -= 1
+        col = self.col
+        if outcome in (FAILED, ERROR):
+            tid = col.failures[-1].id
+        elif flaky:
+            tid = col.flaky[-1].id
+        else:
+            tid = None
+        if tid is not None or tm > 0:
+            tid = tid or make_test_id(classname, name, acc.name)
+            col.retracted.append((tm, f"{self.display}\x00{tid}"))
+        del col.failures[failures:]
+        del col.flaky[flakies:]
+        if col.spool is not None:
+            col.spool.seek(spool_pos)
+            col.spool.truncate()
+        return attempts, tm
+
     def note_slow(self, tm: float, tid: str) -> None:
         col = self.col
         col.seq += 1
@@ -490,10 +546,15 @@ class _FileReader:
                 p.line,
             )
 
-    def testcase(self, el, acc: _SuiteAcc, tm: float) -> None:
+    def testcase(
+        self, el, acc: _SuiteAcc, tm: float, repeat: int = 0, prev_tm: float = 0.0
+    ) -> None:
         """Classify one ``<testcase>`` (called at its end tag, children still attached).
 
-        ``tm`` is its time, already parsed by the loop; ``acc`` its suite.
+        ``tm`` is its time, already parsed by the loop; ``acc`` its suite. ``repeat`` says
+        the previous case had the same id in a suite where that means a rerun: 1 when it
+        was counted by the loop's fast path (a plain pass taking ``prev_tm``), 2 when it
+        went through commit().
         """
         attrib = el.attrib
         classname = attrib.get("classname") or ""
@@ -546,6 +607,29 @@ class _FileReader:
                     return
                 # a skipped or Surefire-flaky case after a failure: the failure stands
             self.commit_pending()
+        elif repeat:
+            # pytest-rerunfailures: every attempt is a test case, earlier ones maybe empty.
+            if repeat == 1:
+                st = acc.stats
+                st.tests -= 1
+                st.passed -= 1
+                st.time -= prev_tm
+                attempts, before = 1, prev_tm
+            else:
+                attempts, before = self.undo_last()
+            attempts += 1 + reruns + flaky_runs
+            if outcome in (FAILED, ERROR):
+                acc.nonpass += 1
+                p = _Pending(
+                    acc, classname, name, outcome, before + tm, attempts, "", "", None, None
+                )
+                self.fill_pending(p, outcome, result, el, attrib)
+                self.pending = p
+            else:
+                flaky = outcome == PASSED
+                message = _message(result)
+                self.commit(acc, classname, name, outcome, before + tm, attempts, flaky, message)
+            return
         if outcome == PASSED:
             if flaky_runs or reruns:
                 self.commit(acc, classname, name, PASSED, tm, 1 + flaky_runs + reruns, True)
@@ -715,6 +799,10 @@ def _parse_into(reader: _FileReader, source) -> etree._Element:
     suite_elem = None
     acc = None
     stats = None
+    rerun_suite = False
+    prev_name = prev_classname = None
+    prev_hot = False
+    prev_tm = 0.0
     for _event, el in it:
         tag = el.tag
         if tag == "testcase":
@@ -722,6 +810,8 @@ def _parse_into(reader: _FileReader, source) -> etree._Element:
             if parent is not suite_elem:
                 acc = reader.acc_for(parent)
                 suite_elem, stats = parent, acc.stats
+                rerun_suite = acc.repeats_are_reruns
+                prev_name = prev_classname = None
             raw = el.get("time")
             if raw is None:
                 tm = 0.0
@@ -732,19 +822,30 @@ def _parse_into(reader: _FileReader, source) -> etree._Element:
                         tm = -1.0
                 except ValueError:
                     tm = -1.0
+            repeat = 0
+            if rerun_suite:
+                name = el.get("name")
+                classname = el.get("classname")
+                if name == prev_name and classname == prev_classname and reader.pending is None:
+                    repeat = 1 if prev_hot else 2
+                prev_name, prev_classname = name, classname
             if (
-                len(el)
+                repeat
+                or len(el)
                 or tm > col.slow_floor
                 or tm < 0.0
                 or reader.pending is not None
                 or spool
                 or el.get("status") is not None
             ):
-                testcase(el, acc, tm)
+                testcase(el, acc, tm, repeat, prev_tm)
+                prev_hot = False
             else:
                 stats.tests += 1
                 stats.passed += 1
                 stats.time += tm
+                prev_hot = True
+            prev_tm = tm
             el.clear()
             while el.getprevious() is not None:
                 del parent[0]
@@ -802,7 +903,11 @@ def parse_reports(
         col.finish()
     bad = {f.path for f in col.files if f.error}
     slowest = []
+    retracted = list(col.retracted)
     for tm, _seq, key in sorted(col.slowest, reverse=True):
+        if (tm, key) in retracted:  # an attempt later folded into its rerun group
+            retracted.remove((tm, key))
+            continue
         report, tid = key.split("\x00", 1)
         if report not in bad:
             slowest.append((tid, round(tm, 6)))

@@ -465,3 +465,61 @@ def test_slowest_keeps_the_top_ten_in_order(tmp_path):
     cases = [f'<testcase name="t{i}" time="{i}"/>' for i in range(30)]
     r = parse(tmp_path, suite(*cases))
     assert [tid for tid, _ in r.slowest] == [f"s::t{i}" for i in range(29, 19, -1)]
+
+
+# -- pytest-rerunfailures: one test case per attempt, earlier attempts may be empty -------------
+def pytest_suite(*cases: str) -> str:
+    return '<testsuites><testsuite name="pytest">' + "".join(cases) + "</testsuite></testsuites>"
+
+
+def test_pytest_rerun_attempts_then_pass_are_one_flaky_test(tmp_path):
+    # pytest-rerunfailures >= 16.6.1 writes an empty <testcase> for each failed attempt.
+    r = parse(
+        tmp_path,
+        pytest_suite(
+            '<testcase classname="m" name="t" time="1"/>',
+            '<testcase classname="m" name="t" time="2"/>',
+            '<testcase classname="m" name="u" time="0.5"/>',
+        ),
+        keep_tests=True,
+    )
+    t = r.totals
+    assert (t.tests, t.passed, t.flaky) == (2, 2, 1)
+    assert r.flaky[0].attempts == 2
+    assert t.time == pytest.approx(3.5)
+    assert [(x["id"], x["flaky"], x["time"]) for x in read_tests(r)] == [
+        ("m::t", True, 3.0),
+        ("m::u", False, 0.5),
+    ]
+    assert [tid for tid, _ in r.slowest] == ["m::t", "m::u"]
+
+
+def test_pytest_rerun_attempts_that_never_pass_are_one_failure(tmp_path):
+    r = parse(
+        tmp_path,
+        pytest_suite(
+            '<testcase classname="m" name="t" time="9"/>',
+            '<testcase classname="m" name="t" time="1"/>',
+            '<testcase classname="m" name="t" time="1"><failure message="assert False"/></testcase>',
+        ),
+        keep_tests=True,
+    )
+    t = r.totals
+    assert (t.tests, t.passed, t.failed, t.flaky) == (1, 0, 1, 0)
+    assert r.failures[0].attempts == 3
+    assert r.flaky == ()
+    assert [x["outcome"] for x in read_tests(r)] == ["failed"]
+    assert r.slowest == (("m::t", 11.0),)
+
+
+def test_pytest_rerun_with_failure_elements_then_pass(tmp_path):
+    r = parse(
+        tmp_path,
+        pytest_suite(
+            '<testcase classname="m" name="t"/>',
+            '<testcase classname="m" name="t"><failure/></testcase>',
+            '<testcase classname="m" name="t"/>',
+        ),
+    )
+    assert (r.totals.tests, r.totals.passed, r.totals.flaky) == (1, 1, 1)
+    assert r.flaky[0].attempts == 3
