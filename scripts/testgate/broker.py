@@ -756,8 +756,8 @@ class WebhookSpec:
     target: str
     url: str
     method: str
-    headers: tuple[tuple[str, str], ...]
-    body: str | None
+    headers: tuple[tuple[str, str], ...] = field(repr=False)  # may hold the token
+    body: str | None = field(repr=False)  # may hold the token (GitLab)
     provider: str
     consumer: str | None
     description: str
