@@ -5,6 +5,9 @@ Fast (a few seconds): no workflow is run here; test_github_act.py runs them with
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import re
 import subprocess
 import sys
@@ -62,7 +65,9 @@ def env_var_for(name: str) -> str:
     return TOOL_ENV.get(name) or "TESTGATE_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
+@functools.cache
 def load(path: Path) -> dict:
+    """A workflow as data (parsed once; callers must not modify it)."""
     return gen_github_docs.load_workflow(path)
 
 
@@ -404,13 +409,10 @@ def test_commands_exist_and_read_the_env_vars_they_are_given(path):
         # Commands read the environment (the library never does): the command's own module,
         # the shared command helpers, or its --help must name the variable.
         source = module.read_text(encoding="utf-8") + shared
-        help_text = subprocess.run(
-            [sys.executable, "-m", "testgate", command, "--help"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cli.main([command, "--help"], {})
+        help_text = out.getvalue()
         for var in env:
             if var in INSTALL_ENV or not var.startswith(("TESTGATE_", "PACT_BROKER_")):
                 continue
