@@ -166,3 +166,20 @@ def test_config_errors(env, argv, extra, message) -> None:
     env.update(extra)
     with pytest.raises(ConfigError, match=message):
         source_for(argv, env)
+
+
+def test_version_and_branch_as_the_gitlab_and_jenkins_templates_set_them(clean_environ) -> None:
+    env = dict(
+        clean_environ,
+        PACT_BROKER_BASE_URL="https://broker.example.com",
+        TESTGATE_VERSION="v7",
+        TESTGATE_BRANCH="release",
+        TESTGATE_PUBLISH_RESULTS="true",
+    )
+    remote = source_for(["--broker"], env)
+    assert remote is not None
+    assert (remote.provider_version, remote.provider_branch, remote.publish) == (
+        "v7",
+        "release",
+        True,
+    )

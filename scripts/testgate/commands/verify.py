@@ -248,11 +248,12 @@ def add_broker_source_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--provider-version",
-        help="provider version for the results (env TESTGATE_PROVIDER_VERSION; default: the git SHA)",
+        help="provider version for the results (env TESTGATE_PROVIDER_VERSION or TESTGATE_VERSION; "
+        "default: the git SHA)",
     )
     group.add_argument(
         "--provider-branch",
-        help="provider branch (env TESTGATE_PROVIDER_BRANCH; default: from CI or git)",
+        help="provider branch (env TESTGATE_PROVIDER_BRANCH or TESTGATE_BRANCH; default: from CI or git)",
     )
     group.add_argument(
         "--publish-results",
@@ -284,8 +285,21 @@ def broker_source(
         )
     settings = settings_from(args, env, platform, required=use_broker)
     ctx = detect_ci_context(env)
-    version = resolve(args.provider_version, env, "TESTGATE_PROVIDER_VERSION", ctx.sha)
-    branch = resolve(args.provider_branch, env, "TESTGATE_PROVIDER_BRANCH", ctx.branch)
+    # TESTGATE_VERSION/TESTGATE_BRANCH: what the GitLab and Jenkins templates set in a provider job.
+    version = resolve(
+        args.provider_version,
+        env,
+        "TESTGATE_PROVIDER_VERSION",
+        env.get("TESTGATE_VERSION"),
+        ctx.sha,
+    )
+    branch = resolve(
+        args.provider_branch,
+        env,
+        "TESTGATE_PROVIDER_BRANCH",
+        env.get("TESTGATE_BRANCH"),
+        ctx.branch,
+    )
     main_branch = env.get("TESTGATE_MAIN_BRANCH") or None
     publish_default = ctx.is_ci and branch == (main_branch or ctx.default_branch or "main")
     publish = parse_bool(
