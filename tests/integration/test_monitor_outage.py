@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from testgate.commands import monitor as monitor_cmd
 from werkzeug.serving import make_server
 
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_PROVIDER = ROOT / "examples" / "inventory-api"
 SECRET = "T0SECRET/B0SECRET/hooksecretvalue"
 
 SMOKE_TESTS = """\
@@ -240,14 +243,46 @@ def environ_for(project: Path, clean_environ: dict[str, str], **extra: str) -> d
     return env
 
 
-def test_outage_alerts_once_and_recovers_once_with_metrics_pushed(
-    project, provider, webhook, pushgateway, clean_environ, tmp_path, capsys
+class ExampleProvider(Provider):
+    """The example inventory-api (examples/inventory-api), served from a thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if str(EXAMPLE_PROVIDER) not in sys.path:
+            sys.path.insert(0, str(EXAMPLE_PROVIDER))
+        from inventory_api import create_app
+
+        self.app = create_app(seed=True)
+
+
+@pytest.fixture
+def example_provider() -> Iterator[ExampleProvider]:
+    p = ExampleProvider()
+    p.up()
+    yield p
+    p.down()
+
+
+def example_environ(clean_environ: dict[str, str], **extra: str) -> dict[str, str]:
+    env = dict(clean_environ)
+    env["TESTGATE_PROJECT_FILE"] = str(ROOT / "testgate.toml")
+    env["TESTGATE_PLATFORM"] = "local"
+    env["PYTEST_ADDOPTS"] = "-p no:hypothesispytest"
+    env.update(extra)
+    return env
+
+
+EXAMPLE_CHECK = "examples.inventory-api.tests.api.test_products::test_health"
+
+
+def test_example_provider_outage_alerts_once_and_recovers_once_with_metrics_pushed(
+    example_provider, webhook, pushgateway, clean_environ, tmp_path, capsys
 ) -> None:
+    """The example's smoke checks, against the example provider going down and coming back."""
     reports = tmp_path / "reports"
-    environ = environ_for(
-        project,
+    environ = example_environ(
         clean_environ,
-        TESTGATE_TARGET_URL=provider.url,
+        TESTGATE_TARGET_URL=example_provider.url,
         TESTGATE_PUSHGATEWAY_URL=pushgateway,
         TESTGATE_ALERT_WEBHOOK_URL=webhook.url,
         TESTGATE_REPORTS_DIR=str(reports),
@@ -256,54 +291,52 @@ def test_outage_alerts_once_and_recovers_once_with_metrics_pushed(
     state = tmp_path / "cache" / "monitor-state.json"
 
     def run() -> int:
-        return monitor_cmd.main(["--env", "prod", "--state-file", str(state)], environ)
+        return monitor_cmd.main(["--env", "local", "--state-file", str(state)], environ)
+
+    def kinds() -> list[str]:
+        return [a["text"].split(":")[2].strip() for a in webhook.received]
+
+    def key(name: str, **extra: str):
+        return label_key(name, "local", **extra)
 
     assert run() == 0
     assert webhook.received == []
     got = scrape(pushgateway)
-    assert (
-        got[label_key("testgate_check_success", "prod", check="tests.api.test_smoke::test_health")]
-        == 1
-    )
-    assert got[label_key("testgate_run_success", "prod")] == 1
-    assert provider.writes == 0  # the non-smoke test that writes never ran
+    assert got[key("testgate_check_success", check=EXAMPLE_CHECK)] == 1
+    assert got[key("testgate_run_success")] == 1
+    assert got[key("testgate_tests", outcome="passed")] == 4  # the 4 smoke checks, no writes
 
-    provider.down()
+    example_provider.down()
     assert run() == 1
     assert run() == 1  # still down: no second alert
-    assert [a["text"].split(":")[2].strip() for a in webhook.received] == ["FAILING"]
-    assert "2 of 2 smoke checks fail" in webhook.received[0]["text"]
+    assert kinds() == ["FAILING"]
+    assert "4 of 4 smoke checks fail" in webhook.received[0]["text"]
     got = scrape(pushgateway)
-    assert (
-        got[label_key("testgate_check_success", "prod", check="tests.api.test_smoke::test_health")]
-        == 0
-    )
-    assert got[label_key("testgate_run_success", "prod")] == 0
+    assert got[key("testgate_check_success", check=EXAMPLE_CHECK)] == 0
+    assert got[key("testgate_run_success")] == 0
 
-    provider.up()
+    example_provider.up()
     assert run() == 0
     assert run() == 0  # still up: no second recovery
-    kinds = [a["text"].split(":")[2].strip() for a in webhook.received]
-    assert kinds == ["FAILING", "RECOVERED"]
+    assert kinds() == ["FAILING", "RECOVERED"]
 
     got = scrape(pushgateway)
-    assert got[label_key("testgate_checks_total", "prod", outcome="failed")] == 4  # 2 runs x 2
-    assert got[label_key("testgate_checks_total", "prod", outcome="passed")] == 6  # 3 runs x 2
-    assert (
-        got[
-            label_key(
-                "testgate_check_duration_seconds",
-                "prod",
-                check="tests.api.test_smoke::test_list_items",
-            )
-        ]
-        > 0
-    )
+    assert got[key("testgate_checks_total", outcome="failed")] == 8  # 2 runs x 4
+    assert got[key("testgate_checks_total", outcome="passed")] == 12  # 3 runs x 4
+    assert got[key("testgate_check_duration_seconds", check=EXAMPLE_CHECK)] > 0
     text = (reports / "metrics.prom").read_text()
     assert text.endswith("# EOF\n")
-    assert 'testgate_check_success{check="tests.api.test_smoke::test_health"' in text
+    assert f'testgate_check_success{{check="{EXAMPLE_CHECK}"' in text
     out = capsys.readouterr()
     assert SECRET not in out.out + out.err
+
+
+def test_monitor_env_local_starts_the_example_provider(clean_environ, tmp_path) -> None:
+    """`testgate monitor --env local` with no URL: the provider is started as api-tests does."""
+    environ = example_environ(clean_environ, TESTGATE_REPORTS_DIR=str(tmp_path / "reports"))
+    assert monitor_cmd.main(["--env", "local"], environ) == 0
+    state = json.loads((tmp_path / "reports" / "monitor-state.json").read_text())
+    assert state["targets"]["local/inventory-api"]["counts"]["passed"] == 4
 
 
 def test_webhook_down_keeps_the_result_and_alerts_on_the_next_run(

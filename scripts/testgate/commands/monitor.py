@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from testgate import alerts, metrics, monitor
+from testgate.commands import api_tests
 from testgate.commands._common import make_parser, project, reports_dir, run
-from testgate.config import ProjectConfig, load_environment, resolve
+from testgate.config import ProjectConfig, resolve
 from testgate.errors import ConfigError, ExitCode, ToolError
 from testgate.platforms import Platform
 from testgate.platforms.context import ci_context
@@ -27,7 +28,8 @@ EXAMPLES = """\
   testgate monitor --env prod
   testgate monitor --env prod --pushgateway-url http://pushgateway:9091
   TESTGATE_ALERT_WEBHOOK_URL=https://hooks.slack.com/services/... testgate monitor --env prod
-  testgate monitor --env local --target-url http://127.0.0.1:5000 --tests examples/inventory-api/tests/api
+  testgate monitor --env local                     # starts the example provider itself
+  testgate monitor --env gamma --target-url https://green.inventory.gamma.example.com
 """
 
 DEFAULT_TESTS = "tests/api"
@@ -41,12 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
         "environment; export per-check result and latency as metrics; alert on state change.",
         EXAMPLES,
     )
+    api_tests.add_environment_options(parser)
     parser.add_argument(
-        "--env", metavar="NAME", help="environment (envs/NAME.env; env TESTGATE_ENV, default local)"
+        "--tests",
+        metavar="PATH",
+        help="API tests (env TESTGATE_API_TESTS; testgate.toml [api-tests] tests)",
     )
-    parser.add_argument("--tests", metavar="PATH", help="API tests folder (env TESTGATE_API_TESTS)")
     parser.add_argument(
-        "--target-url", metavar="URL", help="base URL of the environment (env TESTGATE_TARGET_URL)"
+        "--target-url",
+        metavar="URL",
+        help="check this URL instead of the environment's (env TESTGATE_TARGET_URL)",
     )
     parser.add_argument(
         "--service",
@@ -129,7 +135,6 @@ def _tests(args: argparse.Namespace, environ: Mapping[str, str], proj: ProjectCo
         "TESTGATE_API_TESTS",
         proj.get("monitor", "tests"),
         proj.get("api-tests", "tests"),
-        proj.get("api_tests", "tests"),
         DEFAULT_TESTS,
     )
     items = value if isinstance(value, list) else str(value).split()
@@ -174,13 +179,10 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
             platform.mask(pushgateway)
 
     proj = project(environ)
-    env = load_environment(args.env, environ, proj.root / "envs")
+    target = api_tests.environment(args, environ, proj)
     reports = reports_dir(environ)
-    service = _service(args, environ, env.values, proj)
-    target_url = str(
-        resolve(args.target_url, environ, "TESTGATE_TARGET_URL", env.get("TESTGATE_TARGET_URL"))
-        or ""
-    )
+    service = _service(args, environ, target.values, proj)
+    target_url = resolve(args.target_url, environ, "TESTGATE_TARGET_URL")
     tests = _tests(args, environ, proj)
     marker = str(resolve(args.marker, environ, "TESTGATE_MARKER", monitor.SMOKE_MARKER))
     junit = Path(args.junit) if args.junit else reports / "monitor.xml"
@@ -195,20 +197,26 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
     run_url = str(
         resolve(args.run_url, environ, "TESTGATE_RUN_URL", ci_context(environ).pipeline_url) or ""
     )
+    timeout = _timeout(args, environ)
+    attempts = _positive_int(args.alert_attempts, environ, "TESTGATE_ALERT_ATTEMPTS", 3)
 
-    # The checks see the environment file's settings under the real environment.
-    test_environ = {**env.values, **environ}
-    with platform.group(f"Smoke checks on {env.name} ({service})"):
+    # Same wiring as `testgate api-tests`: --target-url wins, a local environment gets the
+    # provider started in isolation, otherwise the URL comes from envs/<env>.env.
+    url_var = proj.get("api-tests", "url-variable", "TESTGATE_TARGET_URL")
+    with (
+        api_tests.service_for(target, proj, dict(environ), target_url=target_url) as child,
+        platform.group(f"Smoke checks on {target.name} ({service})"),
+    ):
         result = monitor.run_smoke_checks(
             tests,
             junit.resolve(),
-            environment=env.name,
+            environment=target.name,
             service=service,
-            target_url=target_url,
-            environ=test_environ,
+            target_url=str(child.get(url_var) or ""),
+            environ=child,
             cwd=proj.root,
             marker=marker,
-            timeout=_timeout(args, environ),
+            timeout=timeout,
         )
     platform.summary(monitor.render_monitor_md(result))
     for check in result.failing:
@@ -223,7 +231,6 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
     if warning:
         platform.warning(warning)
     previous = state.get(result.environment, result.service)
-    attempts = _positive_int(args.alert_attempts, environ, "TESTGATE_ALERT_ATTEMPTS", 3)
     alert, delivery, target = alerts.announce(
         previous, result, webhook, run_url=run_url, attempts=attempts
     )
