@@ -7,6 +7,8 @@ def call(Map args = [:]) {
         version          : '',
         toEnvironment    : '',
         brokerUrl        : '',
+        retryWhileUnknown: '',
+        retryInterval    : '',
         dryRun           : '',
         credentialsId    : 'pact-broker-token',
         usernamePasswordCredentialsId: '',
@@ -16,6 +18,8 @@ def call(Map args = [:]) {
         TESTGATE_VERSION            : cfg.version,
         TESTGATE_TO_ENVIRONMENT     : cfg.toEnvironment,
         PACT_BROKER_BASE_URL        : cfg.brokerUrl,
+        TESTGATE_RETRY_WHILE_UNKNOWN: cfg.retryWhileUnknown,
+        TESTGATE_RETRY_INTERVAL     : cfg.retryInterval,
         TESTGATE_DRY_RUN            : cfg.dryRun,
     ], [job: 'can-i-deploy', junit: null, commands: [[run: 'testgate can-i-deploy', broker: true]]])
 }

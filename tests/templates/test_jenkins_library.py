@@ -113,7 +113,7 @@ def test_npm_groovy_lint_finds_no_errors() -> None:
             "--path",
             str(LIBRARY),
             "--files",
-            "**/*.groovy,**/Jenkinsfile*",
+            "vars/*.groovy,Jenkinsfile*",  # the library; the harness is test code
         ],
         capture_output=True,
         text=True,
