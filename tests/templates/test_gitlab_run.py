@@ -10,9 +10,15 @@ decide exactly what the tool decides.
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from conftest import on_ci
@@ -470,3 +476,90 @@ def test_rules_choose_the_jobs_of_each_pipeline(
     pipeline_source = ("--variable", f"CI_PIPELINE_SOURCE={source}")
     quiet = ("--ignore-predefined-vars", "CI_PIPELINE_SOURCE")  # overriding it is the point
     assert active_jobs(repo, *pipeline_source, *quiet) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The scheduled monitor: state carried from run to run by the job's cache.
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.received.append(json.loads(body or b"{}"))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def alert_receiver():
+    handler = type("Receiver", (_Receiver,), {"received": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler.received
+    server.shutdown()
+
+
+def start_provider(port: int = 0) -> tuple[subprocess.Popen, str]:
+    """The example provider on 127.0.0.1 (it prints its URL once it listens)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inventory_api", "--port", str(port)],
+        cwd=ROOT / "examples" / "inventory-api",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if match:
+            return proc, match[0]
+    proc.kill()
+    raise AssertionError("the example provider did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_scheduled_monitor_alerts_once_on_failure_and_once_on_recovery(
+    gcl: str, tmp_path: Path, alert_receiver
+) -> None:
+    """Down, still down, back up: one FAILING alert, none, one RECOVERED."""
+    example_ready()
+    hook, received = alert_receiver
+    repo = make_service_repo(tmp_path / "svc", GITLAB_DIR / "example.gitlab-ci.yml", branch="main")
+    port = free_port()
+    variables = {
+        **SKIP_INSTALL,
+        "CI_PIPELINE_SOURCE": "schedule",
+        "TESTGATE_TARGET_URL": f"http://127.0.0.1:{port}",
+        "TESTGATE_ALERT_WEBHOOK_URL": hook,
+    }
+    quiet = ("--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
+    outcomes, alerts_after, provider = [], [], None
+    try:
+        for up in (False, False, True):
+            if up:
+                provider, _ = start_provider(port)
+            run = run_pipeline(repo, variables, *quiet)
+            outcomes.append(run.jobs)
+            alerts_after.append(len(received))
+            assert hook not in run.output, "the webhook URL is a secret"
+    finally:
+        if provider:
+            provider.kill()
+    assert outcomes == [{"pact-monitor": r} for r in ("FAIL", "FAIL", "PASS")], run.explain()
+    # the second run saw the first run's state (through the job's cache) and stayed quiet
+    assert alerts_after == [1, 1, 2], received
+    assert (repo / "reports" / "metrics.prom").exists()
+    assert (repo / "reports" / "monitor.xml").exists()
