@@ -190,7 +190,8 @@ def run_smoke_checks(
         The run; ``error`` says why it could not decide, if it could not.
 
     Raises:
-        ToolError: pytest could not be started or ran past ``timeout``.
+        ToolError: pytest could not be started. A run past ``timeout`` is stopped and
+            returned as undecided (``error`` says so), which alerts like a failure.
     """
     for path in tests:
         if not Path(cwd, path).exists():
@@ -213,15 +214,15 @@ def run_smoke_checks(
     argv = build_pytest_argv(tests, junit, marker=marker, extra_args=extra_args)
     started_at = datetime.now(UTC)
     start = time.monotonic()
+    timed_out = False
     try:
         proc = subprocess.run(
             argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError(
-            f"smoke checks ran past the {timeout:.0f} s timeout",
-            hint="raise --timeout or make the checks faster (they run on a schedule)",
-        ) from exc
+    except subprocess.TimeoutExpired:
+        # A service that hangs is down as far as its users can tell: this is a failing
+        # run (alerts, metrics), not a tool error. subprocess.run killed pytest.
+        timed_out = True
     except OSError as exc:
         raise ToolError(f"cannot start pytest ({argv[0]}): {exc}") from exc
     elapsed = time.monotonic() - start
@@ -239,6 +240,12 @@ def run_smoke_checks(
             totals=count_outcomes(checks),
         )
 
+    if timed_out:
+        return run(
+            (),
+            f"the smoke checks ran past the {timeout:g} s timeout and were stopped "
+            "(a hanging service, or raise --timeout / TESTGATE_TIMEOUT)",
+        )
     if proc.returncode == _PYTEST_NO_TESTS:
         return run(
             (),

@@ -409,3 +409,25 @@ def test_smoke_checks_are_read_only(project, provider, clean_environ, tmp_path) 
     assert provider.writes == 0
     junit = (tmp_path / "reports" / "monitor.xml").read_text()
     assert "monitor runs are read-only: POST /items" in junit
+
+
+def test_a_hanging_service_fails_the_run_and_alerts(
+    project, webhook, clean_environ, tmp_path
+) -> None:
+    """Past --timeout the checks are stopped; the run is undecided (exit 3) and alerts."""
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        (project / "tests" / "api" / "test_smoke.py").write_text(
+            SMOKE_TESTS.replace("timeout=2", "timeout=30")
+        )
+        environ = environ_for(
+            project,
+            clean_environ,
+            TESTGATE_TARGET_URL=f"http://127.0.0.1:{silent.getsockname()[1]}",
+            TESTGATE_ALERT_WEBHOOK_URL=webhook.url,
+            TESTGATE_REPORTS_DIR=str(tmp_path / "reports"),
+        )
+        assert monitor_cmd.main(["--env", "prod", "--timeout", "2"], environ) == 3
+    assert len(webhook.received) == 1
+    assert "ran past the 2 s timeout" in json.dumps(webhook.received[0])
