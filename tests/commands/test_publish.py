@@ -140,3 +140,13 @@ def test_changed_content_for_a_version_is_a_config_error(pacts, fake_pact_cli, c
     code = publish.main(["--pact-dir", str(pacts), "--version", "1"], fake_pact_cli.environ)
     assert code == 2
     assert "new consumer version" in capsys.readouterr().err
+
+
+def test_pact_dir_from_testgate_toml(tmp_path, clean_environ, monkeypatch, capsys) -> None:
+    (tmp_path / "testgate.toml").write_text('[consumer]\npact-dir = "build/contracts"\n')
+    (tmp_path / "build" / "contracts").mkdir(parents=True)
+    (tmp_path / "build" / "contracts" / "a.json").write_text(json.dumps(pact_doc()))
+    monkeypatch.chdir(tmp_path)
+    assert publish.main([], clean_environ) == 0
+    out = capsys.readouterr().out
+    assert f"1 pact file in `{tmp_path / 'build' / 'contracts'}`" in out

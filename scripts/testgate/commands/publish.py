@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pact-dir",
         metavar="DIR",
-        help="where the pacts are (env TESTGATE_PACT_DIR; default pacts)",
+        help="where the pacts are (env TESTGATE_PACT_DIR; default: testgate.toml [consumer] "
+        "pact-dir, else pacts)",
     )
     parser.add_argument(
         "--version", help="consumer version (env TESTGATE_VERSION; default: the git SHA)"
@@ -66,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     settings = settings_from(args, env, platform, required=False)
     proj = project(env)
-    pact_dir = proj.path(resolve(args.pact_dir, env, "TESTGATE_PACT_DIR", "pacts"))
+    pact_dir = proj.path(
+        resolve(args.pact_dir, env, "TESTGATE_PACT_DIR", proj.get("consumer", "pact-dir"), "pacts")
+    )
     files = broker.find_pact_files(pact_dir)
     if settings is None:
         count = f"{len(files)} pact file{'s' if len(files) != 1 else ''}"
