@@ -12,7 +12,8 @@ appends and saves in well under a second:
 - each run: its metadata and totals, ``outcomes`` (one character per test
   position: ``P`` passed, ``F`` failed, ``E`` error, ``S`` skipped, ``R`` passed
   on a rerun / both passed and failed in the run, ``-`` not run) and
-  ``durations`` (base64 of little-endian float32 seconds, one per position).
+  ``durations`` (base64 of little-endian half-precision floats: seconds to 3
+  significant digits, one per position).
 
 Writes go to a temporary file in the same folder and are renamed over the old
 file, under an advisory lock, so two jobs writing at once never leave a torn
@@ -28,11 +29,11 @@ import glob
 import itertools
 import json
 import math
+import operator
 import os
-import re
-import sys
+import struct
 import tempfile
-from array import array
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -69,9 +70,11 @@ _OUTCOME_CODES = {
     "xfailed": SKIPPED,
 }
 _BAD = frozenset((FAILED, ERROR))
-_FAILISH = re.compile(r"[FER]")
+_FAILISH_CODES = (FAILED, ERROR, RERUN)
 # outcome byte -> 1 when the test ran in that run (anything but "-"), else 0
 _PRESENT = bytes(0 if b == ord(ABSENT) else 1 for b in range(256))
+# outcome byte -> 1 when the test ran and its duration counts (not skipped, not absent)
+_TIMED = bytes(0 if b in (ord(ABSENT), ord(SKIPPED)) else 1 for b in range(256))
 
 
 # --------------------------------------------------------------------------- model
@@ -123,6 +126,8 @@ class RecordResult:
     dropped: int
     backup: Path | None = None
     warning: str | None = None
+    history: History | None = field(default=None, repr=False, compare=False)
+    """The history as written, so a caller can render it without reading it again."""
 
 
 @dataclass(frozen=True)
@@ -204,8 +209,8 @@ class History:
         """The outcome string of a stored run."""
         return str(run.get("outcomes", ""))
 
-    def durations(self, run: Mapping[str, Any]) -> array:
-        """The per-test durations of a stored run (float32 seconds)."""
+    def durations(self, run: Mapping[str, Any]) -> tuple[float, ...]:
+        """The per-test durations of a stored run (seconds, 3 significant digits)."""
         return decode_durations(str(run.get("durations", "")))
 
     def last_ids(self) -> list[str]:
@@ -219,22 +224,21 @@ class History:
 # --------------------------------------------------------------------------- encoding
 
 
+_F16_MAX = 65504.0  # largest half-precision float: 18 hours, plenty for one test
+
+
 def encode_durations(values: Sequence[float]) -> str:
-    """Base64 of little-endian float32 values."""
-    arr = array("f", values)
-    if sys.byteorder == "big":  # pragma: no cover - no big-endian CI runners
-        arr.byteswap()
-    return base64.b64encode(arr.tobytes()).decode("ascii")
+    """Base64 of little-endian IEEE half-precision floats (3 significant digits)."""
+    clamped = [v if 0.0 <= v <= _F16_MAX else (_F16_MAX if v > 0 else 0.0) for v in values]
+    return base64.b64encode(struct.pack(f"<{len(clamped)}e", *clamped)).decode("ascii")
 
 
-def decode_durations(text: str) -> array:
+def decode_durations(text: str) -> tuple[float, ...]:
     """Inverse of :func:`encode_durations`."""
-    arr = array("f")
-    if text:
-        arr.frombytes(base64.b64decode(text))
-        if sys.byteorder == "big":  # pragma: no cover
-            arr.byteswap()
-    return arr
+    if not text:
+        return ()
+    raw = base64.b64decode(text)
+    return struct.unpack(f"<{len(raw) // 2}e", raw)
 
 
 def outcome_code(outcome: Any, flaky: bool = False) -> str:
@@ -327,7 +331,11 @@ def parse_history(data: Any, source: str = "history") -> History:
             raise ValueError(f"{source}: a run without an outcome string")
         if len(run["outcomes"]) > n:
             raise ValueError(f"{source}: run {run.get('seq')} refers to unknown tests")
-        if not isinstance(run.get("durations", ""), str):
+        durations = run.get("durations", "")
+        # two bytes per test, base64: a length check catches a foreign or torn encoding
+        if not isinstance(durations, str) or len(durations) != 4 * (
+            (2 * len(run["outcomes"]) + 2) // 3
+        ):
             raise ValueError(f"{source}: run {run.get('seq')} has bad durations")
     return History(
         tests=[str(t) for t in tests],
@@ -367,14 +375,15 @@ def write_history(history: History, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # One run per line: diffs and `head` stay readable, and json.dump
-            # streams instead of building one huge string in memory.
+            # One run per line: diffs and `head` stay readable, and no single
+            # string holds the whole file.
+            # json.dumps per part uses the C encoder (json.dump would not).
             fh.write(f'{{"schema": "{SCHEMA}", "max_runs": {int(history.max_runs)},\n"tests": ')
-            json.dump(history.tests, fh, separators=(",", ":"))
+            fh.write(json.dumps(history.tests, separators=(",", ":")))
             fh.write(',\n"runs": [')
             for i, run in enumerate(history.runs):
                 fh.write("\n" if i == 0 else ",\n")
-                json.dump(run, fh, separators=(",", ":"))
+                fh.write(_dump_run(run))
             fh.write("\n]}\n")
             fh.flush()
             os.fsync(fh.fileno())
@@ -388,6 +397,32 @@ def write_history(history: History, path: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _plain(text: Any) -> bool:
+    # C-speed checks; a regex over 20 MB of runs would cost a noticeable share of the budget
+    return (
+        isinstance(text, str)
+        and text.isascii()
+        and text.isprintable()
+        and '"' not in text
+        and "\\" not in text
+    )
+
+
+def _dump_run(run: Mapping[str, Any]) -> str:
+    """One run as JSON; its two long strings are written as they are (no escaping pass).
+
+    They only ever hold outcome letters and base64, which need no JSON escaping;
+    anything else goes through json.dumps like the rest.
+    """
+    outcomes, durations = run.get("outcomes", ""), run.get("durations", "")
+    if not (_plain(outcomes) and _plain(durations)):
+        return json.dumps(run, separators=(",", ":"))
+    head = {k: v for k, v in run.items() if k not in ("outcomes", "durations")}
+    fields = json.dumps(head, separators=(",", ":"))[1:-1]
+    tail = f'"outcomes":"{outcomes}","durations":"{durations}"'
+    return "{" + (f"{fields},{tail}" if fields else tail) + "}"
 
 
 @contextlib.contextmanager
@@ -585,6 +620,7 @@ def record_run(
         dropped=dropped,
         backup=backup,
         warning=warning,
+        history=history,
     )
 
 
@@ -615,24 +651,26 @@ def find_flaky(
     runs = _window_outcomes(history, window)
     candidates: set[int] = set()
     for _commit, s in runs:
-        candidates.update(m.start() for m in _FAILISH.finditer(s))
+        for ch in _FAILISH_CODES:  # str.find is a C scan; far faster than a regex here
+            i = s.find(ch)
+            while i != -1:
+                candidates.add(i)
+                i = s.find(ch, i + 1)
     found: list[FlakyTest] = []
+    counted = Counter(commit for commit, _s in runs if commit)
+    repeated = [commit if counted[commit] > 1 else "" for commit, _s in runs]
     for pos in candidates:
+        codes = [s[pos] if pos < len(s) else ABSENT for _commit, s in runs]
         seq: list[str] = []
         by_commit: dict[str, set[str]] = {}
-        rerun = False
-        for commit, s in runs:
-            c = s[pos] if pos < len(s) else ABSENT
+        rerun = RERUN in codes
+        for c, commit in zip(codes, repeated, strict=True):
             if c in (ABSENT, SKIPPED):
                 continue
-            if c == RERUN:
-                rerun = True
-                ok = True
-            else:
-                ok = c == PASSED
-            seq.append("P" if ok else "F")
-            if commit:
-                by_commit.setdefault(commit, set()).add("P" if ok else "F")
+            ok = "P" if c in (PASSED, RERUN) else "F"
+            seq.append(ok)
+            if commit:  # only commits that ran more than once can pass and fail on one commit
+                by_commit.setdefault(commit, set()).add(ok)
         flips = sum(1 for a, b in itertools.pairwise(seq) if a != b)
         same_commit = rerun or any(len(v) == 2 for v in by_commit.values())
         if not (same_commit or flips > max_flips):
@@ -688,18 +726,25 @@ def find_slower(
     return found[:limit]
 
 
-def _mean_durations(runs: Sequence[Mapping[str, Any]]) -> dict[int, float]:
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
+def _sum_durations(runs: Sequence[Mapping[str, Any]], width: int) -> tuple[list[float], list[int]]:
+    """Per position: the seconds of the runs a test ran in (not skipped), and how many."""
+    sums = [0.0] * width
+    counts = [0] * width
     for run in runs:
-        s = run["outcomes"]
-        d = decode_durations(run.get("durations", ""))
-        for pos, c in enumerate(s):
-            if c in (ABSENT, SKIPPED) or pos >= len(d):
-                continue
-            sums[pos] = sums.get(pos, 0.0) + d[pos]
-            counts[pos] = counts.get(pos, 0) + 1
-    return {p: sums[p] / counts[p] for p in sums}
+        s = run["outcomes"][:width]
+        # 1 where the test ran, 0 where it was skipped or absent; map() keeps it in C
+        mask = s.encode("ascii", "replace").translate(_TIMED) + bytes(width - len(s))
+        d = decode_durations(run.get("durations", ""))[:width]
+        d = d + (0.0,) * (width - len(d))
+        sums = list(map(operator.add, sums, map(operator.mul, d, mask)))
+        counts = list(map(operator.add, counts, mask))
+    return sums, counts
+
+
+def _mean_durations(runs: Sequence[Mapping[str, Any]]) -> dict[int, float]:
+    width = max((len(r["outcomes"]) for r in runs), default=0)
+    sums, counts = _sum_durations(runs, width)
+    return {p: sums[p] / counts[p] for p in range(width) if counts[p]}
 
 
 def durations_from_history(history: History, last: int = 10) -> dict[str, float]:
@@ -709,16 +754,7 @@ def durations_from_history(history: History, last: int = 10) -> dict[str, float]
     """
     runs = history.runs[-last:] if last else history.runs
     n = len(history.tests)
-    sums = [0.0] * n
-    counts = [0] * n
-    for run in runs:
-        s = run["outcomes"]
-        d = decode_durations(run.get("durations", ""))
-        for pos in range(min(len(s), len(d))):
-            c = s[pos]
-            if c != ABSENT and c != SKIPPED:
-                sums[pos] += d[pos]
-                counts[pos] += 1
+    sums, counts = _sum_durations(runs, n)
     return {history.tests[i]: round(sums[i] / counts[i], 4) for i in range(n) if counts[i]}
 
 

@@ -137,17 +137,20 @@ def plan_shards(tests: Sequence[str], durations: Mapping[str, float], shards: in
     if default <= 0:
         default = 1.0
     weights = {t: known.get(t, default) for t in order}
-    # Longest first; ties by id so every runner builds the same plan.
-    ranked = sorted(order, key=lambda t: (-weights[t], t))
+    # Longest first; ties by id so every runner builds the same plan (two stable
+    # sorts: by id, then by weight descending, keep tied ids in order).
+    ranked = sorted(order)
+    ranked.sort(key=weights.__getitem__, reverse=True)
     heap = [(0.0, i) for i in range(shards)]
     owner: dict[str, int] = {}
-    loads = [0.0] * shards
+    replace = heapq.heapreplace
     for test in ranked:
-        load, i = heapq.heappop(heap)
+        load, i = heap[0]  # the lightest shard takes the next-longest test
         owner[test] = i
-        load += weights[test]
+        replace(heap, (load + weights[test], i))
+    loads = [0.0] * shards
+    for load, i in heap:
         loads[i] = load
-        heapq.heappush(heap, (load, i))
     members: list[list[str]] = [[] for _ in range(shards)]
     for test in order:
         members[owner[test]].append(test)

@@ -196,7 +196,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         )
         platform.output("history-runs", str(result.runs))
         if not args.no_summary:
-            _show_trend(args, platform, env, hist.read_history(path))
+            _show_trend(args, platform, env, result.history or hist.read_history(path))
         return ExitCode.OK
 
     history = hist.read_history(path)
