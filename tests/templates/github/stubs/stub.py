@@ -59,10 +59,14 @@ def checkout() -> int:
         path=path,
         persist_credentials=_env("INPUT_PERSIST_CREDENTIALS"),
     )
-    if not repository or repository == _env("GITHUB_REPOSITORY"):
-        print("stub checkout: the service repository is already in the workspace (act copied it)")
-        return 0
     dest = Path(_env("GITHUB_WORKSPACE") or ".") / (path or ".")
+    if not repository or repository == _env("GITHUB_REPOSITORY"):
+        # act copies the service itself only for a plain `actions/checkout` (no ref); with a
+        # ref (the webhook's provider version) it runs the action: copy the work tree (the
+        # stub cannot honour the ref; the test reads the ref from the log).
+        shutil.copytree(_env("ACT_STUB_SERVICE_SRC"), dest, ignore=IGNORED, dirs_exist_ok=True)
+        print(f"stub checkout: the service at {ref or 'HEAD'} -> {dest}")
+        return 0
     shutil.copytree(_env("ACT_STUB_TESTGATE_SRC"), dest, ignore=IGNORED, dirs_exist_ok=True)
     print(f"stub checkout: {repository}@{ref} -> {dest}")
     return 0
