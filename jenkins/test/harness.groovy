@@ -193,23 +193,28 @@ class Harness {
         Map call = [step: 'sh', script: script, label: opts.label, env: overlayEnv(), cwd: cwd.path]
         record(call)
         cwd.mkdirs()
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd).redirectErrorStream(true)
+        // As in Jenkins: returnStdout captures stdout only; stderr (and the -x trace) goes to the log.
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(cwd).redirectErrorStream(!opts.returnStdout)
         pb.environment().clear()
         pb.environment().putAll(effectiveEnv())
         long started = System.nanoTime()
         Process proc = pb.start()
         proc.outputStream.close()
         StringBuilder out = new StringBuilder()
+        StringBuilder err = new StringBuilder()
         Thread reader = Thread.start { proc.inputStream.eachLine('UTF-8') { out << it << '\n' } }
+        Thread errReader = Thread.start { proc.errorStream.eachLine('UTF-8') { err << it << '\n' } }
         if (!proc.waitFor(shTimeoutSeconds, TimeUnit.SECONDS)) {
             proc.destroyForcibly()
         }
         reader.join(5000)
+        errReader.join(5000)
         int rc = proc.exitValue()
         file.delete()
         call.rc = rc
         call.seconds = (System.nanoTime() - started) / 1e9
         String output = out.toString()
+        log << err
         if (opts.returnStdout) {
             call.stdout = output
         } else {

@@ -85,7 +85,7 @@ def test_tools_ref_default_and_library_pins_equal_version() -> None:
     tag = f"v{VERSION}"
     assert parse_groovy_defaults("testgateInstall")["toolsRef"] == f"'{tag}'"
     pins = []
-    for path in [LIBRARY / "Jenkinsfile", LIBRARY / "Jenkinsfile.monitor", README]:
+    for path in [*sorted(LIBRARY.glob("Jenkinsfile*")), README]:
         pins += re.findall(r"@Library\('testgate@([^']*)'\)", path.read_text(encoding="utf-8"))
     assert pins
     assert set(pins) == {tag}

@@ -74,6 +74,13 @@ fi
 """
 
 
+# Stands for a team's deploy tooling in Jenkinsfile.deploy: records what it was asked to do.
+DEPLOY_SH = """#!/bin/sh
+echo "$1 $2" >> deploy.log
+if [ "$1" = candidate ]; then echo "deploying the candidate to $2" >&2; echo http://green.example.test; fi
+"""
+
+
 def _write_exe(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -122,8 +129,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         env: dict | None = None,
         credentials: dict | None = None,
         jenkinsfile: Path | None = None,
+        params: dict | None = None,
     ) -> None:
         ws = tmp / name / "workspace"
+        _write_exe(ws / "deploy.sh", DEPLOY_SH)
         base_env = {
             "TESTGATE_VENV": str(fake_venv),
             "FAKE_TESTGATE_LOG": str(tmp / name / "testgate.jsonl"),
@@ -134,6 +143,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
             "args": args or {},
             "env": {**base_env, **(env or {})},
             "credentials": credentials or {},
+            "params": params or {},
         }
         if jenkinsfile:
             scenario["jenkinsfile"] = str(jenkinsfile)
@@ -183,6 +193,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         env={"FAKE_TESTGATE_FAIL": "verify,report"},
     )
     add("jenkinsfile-monitor", jenkinsfile=LIBRARY / "Jenkinsfile.monitor", credentials=CREDENTIALS)
+    broker = {"PACT_BROKER_BASE_URL": "http://broker.example.test"}
+    for name, fail in [("green", ""), ("red", "api-tests"), ("blocked", "can-i-deploy")]:
+        add(
+            f"deploy-{name}",
+            jenkinsfile=LIBRARY / "Jenkinsfile.deploy",
+            env={**broker, "FAKE_TESTGATE_FAIL": fail},
+            credentials=CREDENTIALS,
+            params={"ENVIRONMENT": "gamma"},
+        )
 
     results = run_harness(groovy, scenarios, tmp)
     for name, result in results.items():
@@ -382,3 +401,58 @@ def test_monitor_jenkinsfile_has_a_cron_trigger_and_binds_the_webhook(runs: dict
     assert rec["env"]["TESTGATE_RUN_URL"].startswith("http://jenkins.example.test/")
     assert result["description"] == "testgate monitor passing: 2 checks, 0 failed"
     _secrets_never_printed(result)
+
+
+def _deploy_log(result: dict) -> list[str]:
+    log = Path(result["workspace"]) / "deploy.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_deploy_jenkinsfile_promotes_a_candidate_that_passes(runs: dict) -> None:
+    result = runs["deploy-green"]
+    assert result["result"] == "SUCCESS", result["error"] + result["log"][-3000:]
+    assert [s["name"] for s in result["stages"]] == [
+        "Checkout",
+        "Can I deploy",
+        "Deploy candidate",
+        "Test candidate",
+        "Test report",
+        "Switch traffic",
+    ]
+    assert _deploy_log(result) == ["candidate gamma", "switch gamma"]
+    by_cmd = {r["argv"][0]: r["env"] for r in result["testgate"]}
+    assert list(by_cmd) == [
+        "can-i-deploy",
+        "api-tests",
+        "verify",
+        "report",
+        "record-deployment",
+    ]
+    assert by_cmd["can-i-deploy"]["TESTGATE_TO_ENVIRONMENT"] == "gamma"
+    assert by_cmd["can-i-deploy"]["PACT_BROKER_TOKEN"] == TOKEN
+    assert by_cmd["api-tests"]["TESTGATE_TARGET_URL"] == "http://green.example.test"
+    assert by_cmd["api-tests"]["TESTGATE_ENV"] == "gamma"
+    assert by_cmd["verify"]["TESTGATE_PROVIDER_URL"] == "http://green.example.test"
+    assert by_cmd["verify"]["PACT_BROKER_TOKEN"] == TOKEN  # pacts from the broker
+    assert by_cmd["record-deployment"]["TESTGATE_ENVIRONMENT"] == "gamma"
+    _secrets_never_printed(result)
+
+
+def test_deploy_jenkinsfile_refuses_a_candidate_that_fails_its_api_tests(runs: dict) -> None:
+    result = runs["deploy-red"]
+    assert result["result"] == "FAILURE"
+    stages = {s["name"]: s["status"] for s in result["stages"]}
+    assert stages["Test candidate"] == "FAILURE"
+    assert "Test report" in stages
+    assert "Switch traffic" not in stages
+    assert _deploy_log(result) == ["candidate gamma"]  # traffic never switched
+    assert "record-deployment" not in [r["argv"][0] for r in result["testgate"]]
+    assert [c["files"] for c in calls(result, "junit")] == [["reports/api.xml"]]
+
+
+def test_deploy_jenkinsfile_deploys_nothing_without_a_green_matrix(runs: dict) -> None:
+    result = runs["deploy-blocked"]
+    assert result["result"] == "FAILURE"
+    assert [s["name"] for s in result["stages"]][-1] == "Can I deploy"
+    assert _deploy_log(result) == []
+    assert [r["argv"][0] for r in result["testgate"]] == ["can-i-deploy"]
