@@ -45,6 +45,7 @@ def test_record_reads_ci_context_and_writes_the_trend(tmp_path, clean_environ, c
         **clean_environ,
         "GITHUB_ACTIONS": "true",
         "GITHUB_SHA": "0123456789abcdef",
+        "GITHUB_REF": "refs/heads/main",
         "GITHUB_REF_NAME": "main",
         "GITHUB_REPOSITORY": "org/svc",
         "GITHUB_RUN_ID": "77",

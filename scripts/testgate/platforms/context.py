@@ -1,13 +1,17 @@
-"""Where a run comes from (commit, branch, pipeline URL, project), read from each CI's variables.
+"""Where a run comes from (commit, branch, pipeline URL, project, run number, shard).
 
-Kept under ``platforms/`` because only this package knows CI variable names.
-Our own ``TESTGATE_*`` variables (and flags, applied by the commands) win.
+Commit, branch and build URL come from :func:`testgate.ci_context.detect_ci_context`
+(a pull request's head commit and source branch; git when the CI does not say);
+this adds what history, sharding and TestRail need on top. Our own
+``TESTGATE_*`` variables (and flags, applied by the commands) win.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from testgate.ci_context import GitRunner, detect_ci_context
 
 
 @dataclass(frozen=True)
@@ -32,27 +36,19 @@ def _first(environ: Mapping[str, str], *names: str) -> str:
     return ""
 
 
-def ci_context(environ: Mapping[str, str]) -> CIContext:
-    """The CI context from ``environ`` (GitHub Actions, GitLab CI, Jenkins, or TESTGATE_*)."""
-    github_url = ""
-    if environ.get("GITHUB_RUN_ID") and environ.get("GITHUB_REPOSITORY"):
-        server = environ.get("GITHUB_SERVER_URL") or "https://github.com"
-        github_url = (
-            f"{server}/{environ['GITHUB_REPOSITORY']}/actions/runs/{environ['GITHUB_RUN_ID']}"
-        )
+def ci_context(environ: Mapping[str, str], git: GitRunner | None = None) -> CIContext:
+    """The CI context from ``environ`` (GitHub Actions, GitLab CI, Jenkins, or TESTGATE_*).
+
+    Args:
+        environ: the process environment, passed in.
+        git: how to ask git for the commit and branch when neither CI nor TESTGATE_*
+            variables say (default: the real git in the current directory).
+    """
+    base = detect_ci_context(environ, git)
     return CIContext(
-        commit=_first(environ, "TESTGATE_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT"),
-        branch=_first(
-            environ,
-            "TESTGATE_BRANCH",
-            "GITHUB_HEAD_REF",  # pull requests: the source branch
-            "GITHUB_REF_NAME",
-            "CI_COMMIT_REF_NAME",
-            "BRANCH_NAME",
-            "GIT_BRANCH",
-        ),
-        pipeline_url=_first(environ, "TESTGATE_PIPELINE_URL", "CI_PIPELINE_URL", "BUILD_URL")
-        or github_url,
+        commit=_first(environ, "TESTGATE_COMMIT") or base.sha or "",
+        branch=_first(environ, "TESTGATE_BRANCH") or base.branch or "",
+        pipeline_url=_first(environ, "TESTGATE_PIPELINE_URL") or base.build_url or "",
         project=_first(environ, "GITHUB_REPOSITORY", "CI_PROJECT_PATH", "JOB_NAME"),
         pipeline_name=_first(environ, "GITHUB_WORKFLOW", "CI_PIPELINE_NAME", "JOB_NAME"),
         run_number=_first(environ, "GITHUB_RUN_NUMBER", "CI_PIPELINE_IID", "BUILD_NUMBER"),
