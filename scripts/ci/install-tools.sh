@@ -32,6 +32,18 @@ if [ "$(node -p "require('./.tools/node_modules/npm-groovy-lint/package.json').v
   npm install --prefix .tools --no-audit --no-fund --silent "npm-groovy-lint@$NPM_GROOVY_LINT_VERSION" >/dev/null
 fi
 
+# --- History: the HTML page is checked in a real headless Chromium (Debian package). TestRail
+# uploads go through TestRail's own CLI, trcli, kept in its own venv because it needs
+# junitparser<4 while testgate pins junitparser 5 (tests find .tools/trcli-venv/bin/trcli).
+command -v chromium >/dev/null || need_apt+=(chromium)
+TRCLI_VERSION=1.15.3
+if [ "$(.tools/trcli-venv/bin/python -c 'import importlib.metadata as m; print(m.version("trcli"))' 2>/dev/null)" \
+  != "$TRCLI_VERSION" ]; then
+  echo "installing trcli==$TRCLI_VERSION into .tools/trcli-venv"
+  python3 -m venv .tools/trcli-venv
+  .tools/trcli-venv/bin/python -m pip install --quiet --disable-pip-version-check "trcli==$TRCLI_VERSION"
+fi
+
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need_apt[*]}"
