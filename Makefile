@@ -12,7 +12,7 @@ ENV ?= local
 .PHONY: help pipeline test lint tools bench clean
 
 help:
-	@echo "make pipeline [BREAK=provider] [ENV=local]  run the example pipeline locally"
+	@echo "make pipeline [BREAK=provider] [ENV=local] [BROKER=URL]  run the example pipeline locally"
 	@echo "make test                                   run the test suite (installs what it needs)"
 	@echo "make lint                                   ruff over the Python code"
 	@echo "make bench                                  run the benchmarks under benchmarks/"
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml VERSION
 # BREAK=provider starts the example provider with a deliberate contract break,
 # to show what the gate catches (exit 1, the mismatch in the summary).
 pipeline: $(STAMP)
-	@EXAMPLE_BREAK='$(BREAK)' $(BIN)/testgate pipeline --env '$(ENV)'
+	@EXAMPLE_BREAK='$(BREAK)' $(BIN)/testgate pipeline --env '$(ENV)' $(if $(BROKER),--broker '$(BROKER)')
 
 # Tools the template tests run for real (gitlab-ci-local, groovy, ...): installed
 # by the script, which is idempotent and quiet when everything is there.

@@ -174,3 +174,40 @@ def test_missing_service_url_names_the_variable_and_the_file(
     assert code == 2
     assert "INVENTORY_API_URL" in err
     assert str(envs / "qa.env") in err
+
+
+def test_pipeline_through_a_broker_publishes_and_verifies(
+    env: dict[str, str], tmp_path: Path, pact_broker_factory, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(ROOT)
+    token = "pipeline-token-93c1"
+    broker = pact_broker_factory(token=token)
+    env["PACT_BROKER_TOKEN"] = token
+    code = pipeline.main(["--broker", broker.url, "--version", "v-abc", "--branch", "main"], env)
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert code == 0, out
+    assert token not in out
+    assert "publish" in out
+    # the pact reached the broker, and the provider's result went back to it
+    assert [(v.provider_version, v.success) for v in broker.state.verifications] == [
+        ("v-abc", True)
+    ]
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["totals"]["tests"] == 15
+
+
+def test_pipeline_never_publishes_pacts_of_failing_consumer_tests(
+    env: dict[str, str], tmp_path: Path, pact_broker, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(ROOT)
+    tests = tmp_path / "ctests"
+    tests.mkdir()
+    (tests / "test_fails.py").write_text("def test_no():\n    assert 1 == 2\n")
+    env["TESTGATE_CONSUMER_TESTS"] = str(tests)
+    code = pipeline.main(["--broker", pact_broker.url, "--version", "v1", "--branch", "main"], env)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "skipping publish" in err
+    assert pact_broker.state.verifications == []
+    assert pact_broker.requests_to("POST", "/contracts/publish") == []

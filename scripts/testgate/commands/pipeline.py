@@ -41,9 +41,27 @@ def build_parser() -> argparse.ArgumentParser:
         """\
   testgate pipeline
   testgate pipeline --env local
-  EXAMPLE_BREAK=provider testgate pipeline      # the contract-break demo: exits 1""",
+  EXAMPLE_BREAK=provider testgate pipeline      # the contract-break demo: exits 1
+  PACT_BROKER_TOKEN=... testgate pipeline --broker https://broker.example.com""",
     )
     api_tests_command.add_environment_options(parser)
+    parser.add_argument(
+        "--broker",
+        metavar="URL",
+        help="go through a Pact Broker: publish the pacts after the consumer tests pass, then "
+        "verify the provider from the broker and publish the results "
+        "(credentials from PACT_BROKER_TOKEN or PACT_BROKER_USERNAME/PASSWORD)",
+    )
+    parser.add_argument(
+        "--version",
+        metavar="VERSION",
+        help="with --broker: the consumer and provider version (env TESTGATE_VERSION; default: the git SHA)",
+    )
+    parser.add_argument(
+        "--branch",
+        metavar="BRANCH",
+        help="with --broker: the branch of both versions (env TESTGATE_BRANCH; default: from git/CI)",
+    )
     return parser
 
 
@@ -72,12 +90,15 @@ def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> i
         ),
         Stage("api-tests", "API tests", api_tests_command.main, common + env_args, "api.xml"),
     ]
+    if args.broker:
+        stages = _broker_stages(stages, args, common)
     results: list[tuple[Stage, int, float]] = []
     junit_files: list[str] = []
     for stage in stages:
-        if stage.name == "verify" and results and results[0][1] != ExitCode.OK:
+        if stage.name in {"publish", "verify"} and results and results[0][1] != ExitCode.OK:
+            # Pacts from failing tests are not a contract: never publish or verify them.
             platform.warning(
-                "consumer tests failed: their pacts are not trustworthy, skipping verify"
+                f"consumer tests failed: their pacts are not trustworthy, skipping {stage.name}"
             )
             continue
         platform.info(f"\n▶ {stage.name}: {stage.what}")
@@ -112,6 +133,35 @@ def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> i
     )
     platform.info(_stage_table(results))
     return decision
+
+
+def _broker_stages(stages: list[Stage], args: argparse.Namespace, common: list[str]) -> list[Stage]:
+    """consumer -> publish -> verify (pacts from the broker, results published) -> api-tests."""
+    from testgate.commands import publish as publish_command
+
+    broker = ["--broker-url", args.broker]
+    versions = (["--version", args.version] if args.version else []) + (
+        ["--branch", args.branch] if args.branch else []
+    )
+    provider_versions = (["--provider-version", args.version] if args.version else []) + (
+        ["--provider-branch", args.branch] if args.branch else []
+    )
+    consumer, verify, api = stages
+    publish = Stage(
+        "publish",
+        "publish the pacts to the broker",
+        publish_command.main,
+        common + broker + versions,
+        None,
+    )
+    verify = Stage(
+        "verify",
+        "provider verification, pacts from the broker",
+        verify_command.main,
+        common + broker + ["--broker", "--publish-results", *provider_versions],
+        verify.junit,
+    )
+    return [consumer, publish, verify, api]
 
 
 def _stage_table(results: list[tuple[Stage, int, float]]) -> str:
