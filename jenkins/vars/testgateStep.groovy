@@ -85,11 +85,15 @@ void describe(String reportsDir) {
         return
     }
     Map out = readProperties(file: file)
-    // The file collects every command's outputs (later lines win); the report's decision
-    // is the build's, the monitor's state the scheduled job's.
-    if (out.decision) {
-        currentBuild.description = "testgate ${out.decision}: ${out.tests ?: 0} tests, ${out.failed ?: 0} failed"
+    // The file collects every command's outputs (later lines win). The report's decision and
+    // counts describe the build once testReport ran; before that, the last step's decision.
+    if (out.tests) {
+        currentBuild.description = "testgate ${out.decision}: ${out.tests} tests, ${out.failed ?: 0} failed"
     } else if (out.state) {
         currentBuild.description = "testgate monitor ${out.state}: ${out.checks ?: 0} checks, ${out.failed ?: 0} failed"
+    } else if (out.deployable) {
+        currentBuild.description = "can-i-deploy: ${out.deployable == 'true' ? 'yes' : 'no'}"
+    } else if (out.decision) {
+        currentBuild.description = "testgate ${out.decision}"
     }
 }
