@@ -362,3 +362,93 @@ def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env):
     }
     assert failing, "the failures are named in the report"
     print(json.dumps({"failing-suites": sorted(failing), "api-tests": api.job("api-tests").result}))
+
+
+# -- the broker webhook: repository_dispatch -> verify that pact -> results in the broker ---
+
+BROKER_TOKEN = "tg-github-act-broker-token-5d1e"
+
+
+def _testgate(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "testgate", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_example_webhook_caller_verifies_the_pact_the_broker_names(
+    tmp_path, act_env, pact_broker_factory
+):
+    _needs_example_services()
+    box = _box(tmp_path, act_env)
+    server = pact_broker_factory(token=BROKER_TOKEN)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
+    env.update(
+        {
+            "TESTGATE_PLATFORM": "local",
+            "PACT_DO_NOT_TRACK": "true",
+            "PACT_BROKER_BASE_URL": server.url,
+            "PACT_BROKER_TOKEN": BROKER_TOKEN,
+            "TESTGATE_REPORTS_DIR": str(tmp_path / "reports"),
+            "TESTGATE_WEBHOOK_TOKEN": "ghp_dispatch_token_for_the_broker",
+        }
+    )
+    # The broker side, as the consumer's pipeline and `testgate webhook ensure` leave it.
+    hook = _testgate(
+        [
+            *("webhook", "ensure", "--provider", "inventory-api", "--target", "github"),
+            *("--repository", "example-org/inventory-api"),
+        ],
+        box.repo,
+        env,
+    )
+    assert hook.returncode == 0, hook.stdout + hook.stderr
+    pacts = tmp_path / "pacts"
+    consumer = _testgate(["consumer", "--pact-dir", str(pacts)], box.repo, env)
+    assert consumer.returncode == 0, consumer.stdout + consumer.stderr
+    published = _testgate(
+        ["publish", "--pact-dir", str(pacts), "--version", "c-1", "--branch", "main"],
+        box.repo,
+        env,
+    )
+    assert published.returncode == 0, published.stdout + published.stderr
+    (fired,) = server.state.triggered_webhooks
+    body = fired["request"]["body"]
+    assert body["event_type"] == "contract_requiring_verification_published"
+    event = tmp_path / "dispatch.json"
+    event.write_text(
+        json.dumps({"action": body["event_type"], "client_payload": body["client_payload"]}),
+        encoding="utf-8",
+    )
+    # The provider's side: the dispatch starts the example webhook caller.
+    vars_file = tmp_path / "vars"
+    vars_file.write_text(f"PACT_BROKER_BASE_URL={server.url}\n", encoding="utf-8")
+    run = gha.run_act(
+        box,
+        "repository_dispatch",
+        ".github/workflows/example-provider-webhook.yml",
+        secrets={"PACT_BROKER_TOKEN": BROKER_TOKEN},
+        event_file=event,
+        extra_args=["--var-file", str(vars_file)],
+        timeout=300,
+    )
+    assert run.returncode == 0, run.log[-6000:]
+    assert run.job("provider-verification").result == "success"
+    assert run.job("test-report", "test-report").outputs["decision"] == "pass"
+    # act's JSON log echoes the `::add-mask::` command itself (GitHub never shows it)
+    leaks = [r for r in run.records if BROKER_TOKEN in json.dumps(r)]
+    assert all(r.get("command") == "add-mask" for r in leaks), leaks
+    payload = body["client_payload"]
+    service_checkouts = [
+        c for c in run.stub_calls if c["action"] == "checkout" and not c["repository"]
+    ]
+    assert [c["ref"] for c in service_checkouts] == [payload["provider_version"]]
+    # The verification of exactly that pact went back to the broker.
+    results = [v for v in server.state.verifications if v.provider == "inventory-api"]
+    assert results, "no verification results were published"
+    assert all(v.success for v in results)
+    assert {v.consumer for v in results} == {"dashboard-api"}

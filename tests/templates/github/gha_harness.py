@@ -180,6 +180,7 @@ def act_command(
     secrets: Mapping[str, str] | None = None,
     event_file: Path | None = None,
     job: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> list[str]:
     """The act argv for one run of ``workflow`` (a path relative to the repo)."""
     cmd = [
@@ -226,6 +227,7 @@ def act_command(
         cmd += ["-e", str(event_file)]
     if job:
         cmd += ["-j", job]
+    cmd += list(extra_args)
     # dedupe identical --local-repository pairs (the same action used at one ref many times)
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -253,10 +255,18 @@ def run_act(
     job: str | None = None,
     timeout: float = 300,
     extra_path: Sequence[Path] = (),
+    extra_args: Sequence[str] = (),
 ) -> ActRun:
     """Run act (one ``job`` and the jobs it needs, or the whole workflow); parse its log."""
     cmd = act_command(
-        box, event, workflow, env=env, secrets=secrets, event_file=event_file, job=job
+        box,
+        event,
+        workflow,
+        env=env,
+        secrets=secrets,
+        event_file=event_file,
+        job=job,
+        extra_args=extra_args,
     )
     proc_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_"))
