@@ -95,6 +95,7 @@ def _value(step: str, name: str) -> Any:
         "usernamePasswordCredentialsId": "broker-basic",
         "alertWebhookCredentialsId": "hook-cred",
         "publish": True,
+        "broker": True,
         "publishJunit": True,
         "reportsDir": "out",
     }
