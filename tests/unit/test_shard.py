@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from testgate import history as hist
 from testgate import shard
 from testgate.errors import ConfigError, ReportError
@@ -134,3 +136,16 @@ def test_missing_durations_file_is_a_config_error(tmp_path: Path) -> None:
 def test_test_list_reads_pytest_collect_only_output() -> None:
     text = "tests/a.py::test_x\ntests/a.py::test_y[1]\n\n# comment\n2 tests collected in 0.01s\n"
     assert shard.read_test_list(None, text) == ["tests/a.py::test_x", "tests/a.py::test_y[1]"]
+
+
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=100.0, allow_nan=False), min_size=1, max_size=60),
+    st.integers(min_value=1, max_value=8),
+)
+def test_any_split_covers_every_test_once_within_the_lpt_bound(durations, shards):
+    tests = [f"t::{i:03d}" for i in range(len(durations))]
+    plan = shard.plan_shards(tests, dict(zip(tests, durations, strict=True)), shards)
+    placed = sorted(t for s in plan.shards for t in s.tests)
+    assert placed == tests
+    # greedy LPT never puts more than one test's worth above the ideal
+    assert plan.slowest <= plan.ideal + max(durations) + 1e-6
