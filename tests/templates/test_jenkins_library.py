@@ -161,3 +161,31 @@ def test_arguments_have_the_names_of_the_github_and_gitlab_inputs(step: str) -> 
     ours = {a.input for a in parse_help(step) if a.input}
     assert ours - other == set(), f"{step} takes inputs the other platforms do not name"
     assert {"tools-ref", "tools-repository"} <= other
+
+
+# Inputs that only move files between jobs or place a job in a pipeline: Jenkins runs every
+# stage in one workspace and the Jenkinsfile places the steps itself.
+PLUMBING = {
+    "artifact-name",
+    "artifact-pattern",
+    "pact-artifact",
+    "report-artifact",
+    "pr-comment",
+    "job-prefix",
+    "stage",
+    "needs",
+    "ref",
+    "python-version",  # Jenkins: the python argument names the agent's interpreter
+    "deploy-job",
+    "record-deployment",  # GitLab's can-i-deploy include adds the job; Jenkins has the step
+}
+COMMON_INPUTS = {"tools-ref", "tools-repository", "pip-install", "reports-dir", "timeout-minutes"}
+
+
+@pytest.mark.parametrize("step", sorted(OTHER_PLATFORMS))
+def test_every_github_and_gitlab_input_has_its_jenkins_argument(step: str) -> None:
+    other = _other_inputs(OTHER_PLATFORMS[step][:1])
+    if not other:
+        pytest.skip("no GitHub or GitLab template of that name in this checkout")
+    ours = {a.kebab for a in parse_help(step)} | COMMON_INPUTS
+    assert other - PLUMBING - ours == set(), f"{step} lacks arguments for these inputs"
