@@ -452,3 +452,79 @@ def test_example_webhook_caller_verifies_the_pact_the_broker_names(
     assert results, "no verification results were published"
     assert all(v.success for v in results)
     assert {v.consumer for v in results} == {"dashboard-api"}
+
+
+# -- the scheduled monitor: smoke checks on "prod", state carried between runs in the cache ---
+
+
+def _start_provider() -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if k != "EXAMPLE_BREAK"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inventory_api", "--port", "0"],
+        cwd=ROOT / "examples" / "inventory-api",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    url = line.split("listening on ", 1)[-1].split()[0] if "listening on" in line else ""
+    if not url:
+        proc.kill()
+        pytest.fail(f"inventory-api did not start: {line!r}")
+    return proc, url
+
+
+def test_example_monitor_runs_on_schedule_and_carries_its_state(tmp_path, act_env):
+    _needs_example_services()
+    _, _, site = act_env
+    # A service copy of its own whose prod is a provider started here (envs/prod.env names it).
+    repo = gha.make_service_repo(tmp_path / "service")
+    box = gha.Sandbox.create(tmp_path / "box", repo, site)
+    provider, url = _start_provider()
+    try:
+        prod = repo / "envs" / "prod.env"
+        prod.write_text(
+            prod.read_text(encoding="utf-8").replace(
+                "INVENTORY_API_URL=https://inventory.example.com", f"INVENTORY_API_URL={url}"
+            ),
+            encoding="utf-8",
+        )
+        assert url in prod.read_text(encoding="utf-8")
+        up = gha.run_act(
+            box,
+            "schedule",
+            ".github/workflows/example-monitor.yml",
+            env={"GITHUB_RUN_ID": "101"},
+            timeout=240,
+        )
+    finally:
+        provider.kill()
+        provider.wait()
+    assert up.returncode == 0, up.log[-6000:]
+    first = up.job("monitor", "monitor")
+    assert first.outputs["state"] == "pass"
+    assert int(first.outputs["checks"]) > 0
+    assert first.outputs["failed"] == "0"
+    assert (box.artifacts / "testgate-monitor" / "metrics.prom").is_file()
+    # The provider is gone: the next scheduled run fails, restores the last state, alerts.
+    shutil.rmtree(box.artifacts / "testgate-monitor")
+    down = gha.run_act(
+        box,
+        "schedule",
+        ".github/workflows/example-monitor.yml",
+        env={"GITHUB_RUN_ID": "102"},
+        timeout=240,
+    )
+    assert down.returncode != 0
+    second = down.job("monitor", "monitor")
+    assert second.result == "failure"
+    assert second.outputs["state"] == "fail"
+    assert second.outputs["alert"] == "failing"
+    restores = [c for c in down.stub_calls if c["action"] == "cache-restore"]
+    assert [c["matched"] for c in restores] == ["testgate-monitor-state-prod-testgate-monitor-101"]
+    saved = sorted(p.name for p in box.cache.iterdir())
+    assert saved == [
+        "testgate-monitor-state-prod-testgate-monitor-101",
+        "testgate-monitor-state-prod-testgate-monitor-102",
+    ]

@@ -274,6 +274,7 @@ def run_act(
     # The host's own CI variables must not leak into the jobs act runs.
     proc_env.pop("CI", None)
     proc_env["PATH"] = os.pathsep.join([*map(str, extra_path), proc_env.get("PATH", "")])
+    calls_before = len(box.log.read_text(encoding="utf-8").splitlines())
     start = time.monotonic()
     proc = subprocess.run(
         cmd,
@@ -311,7 +312,9 @@ def run_act(
             info["notes"].append(rec.get("msg", "").strip())
         if "jobResult" in rec:
             info["result"] = rec["jobResult"]
-    stub_calls = [json.loads(x) for x in box.log.read_text(encoding="utf-8").splitlines() if x]
+    # only this run's calls (a sandbox may serve several runs)
+    lines = box.log.read_text(encoding="utf-8").splitlines()[calls_before:]
+    stub_calls = [json.loads(x) for x in lines if x]
     return ActRun(
         returncode=proc.returncode,
         seconds=seconds,
