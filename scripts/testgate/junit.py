@@ -312,6 +312,7 @@ class _FileReader:
         self.pending: _Pending | None = None
         # What the last commit() changed, so a rerun that follows can fold it in.
         self.last: tuple | None = None
+        self.last_tests = -1  # its suite's test count right after it
 
     # -- warnings -----------------------------------------------------------
     def warn(self, message: str) -> None:
@@ -428,6 +429,7 @@ class _FileReader:
             col.spool.tell() if col.spool is not None else 0,
         )
         c = acc.stats
+        self.last_tests = c.tests + 1
         c.tests += 1
         c.time += tm
         if outcome == PASSED:
@@ -546,15 +548,12 @@ class _FileReader:
                 p.line,
             )
 
-    def testcase(
-        self, el, acc: _SuiteAcc, tm: float, repeat: int = 0, prev_tm: float = 0.0
-    ) -> None:
+    def testcase(self, el, acc: _SuiteAcc, tm: float, repeat_of=None) -> None:
         """Classify one ``<testcase>`` (called at its end tag, children still attached).
 
-        ``tm`` is its time, already parsed by the loop; ``acc`` its suite. ``repeat`` says
-        the previous case had the same id in a suite where that means a rerun: 1 when it
-        was counted by the loop's fast path (a plain pass taking ``prev_tm``), 2 when it
-        went through commit().
+        ``tm`` is its time, already parsed by the loop; ``acc`` its suite. ``repeat_of``
+        is the previous test case when it had the same id in a suite where a repeated
+        id means a rerun (its attributes are still readable).
         """
         attrib = el.attrib
         classname = attrib.get("classname") or ""
@@ -607,16 +606,18 @@ class _FileReader:
                     return
                 # a skipped or Surefire-flaky case after a failure: the failure stands
             self.commit_pending()
-        elif repeat:
+        elif repeat_of is not None:
             # pytest-rerunfailures: every attempt is a test case, earlier ones maybe empty.
-            if repeat == 1:
+            last = self.last
+            if last is not None and last[0] is acc and self.last_tests == acc.stats.tests:
+                attempts, before = self.undo_last()  # it went through commit()
+            else:  # the loop counted it as a plain pass
+                before, _ = parse_time(repeat_of.get("time"))
                 st = acc.stats
                 st.tests -= 1
                 st.passed -= 1
-                st.time -= prev_tm
-                attempts, before = 1, prev_tm
-            else:
-                attempts, before = self.undo_last()
+                st.time -= before
+                attempts = 1
             attempts += 1 + reruns + flaky_runs
             if outcome in (FAILED, ERROR):
                 acc.nonpass += 1
@@ -788,75 +789,99 @@ def _rollback(col: _Collector, failures_mark: int, flaky_mark: int, spool_mark: 
     # the slowest heap may hold entries of the rolled-back file; they are dropped at the end
 
 
+_NO_NAME = object()
+_BATCH = 128
+
+
 def _parse_into(reader: _FileReader, source) -> etree._Element:
-    # The hot loop: a plain passing test case costs a handful of attribute reads;
-    # anything else (children, a status, a rerun pending, a slow test) goes to
-    # reader.testcase.
+    # The hot loop: a plain passing test case costs a handful of attribute reads and
+    # two local additions (flushed into the suite's counters before anything else
+    # looks at them); anything else (children, a status, a rerun, a pending failure,
+    # a slow test) goes to reader.testcase, which drops the case's children (output,
+    # traces) once read. Read test cases are deleted from the tree in batches,
+    # always keeping the previous one so a rerun can still read its attributes.
     it = _iterparse(source)
     col = reader.col
     testcase = reader.testcase
     spool = col.spool is not None
-    suite_elem = None
-    acc = None
-    stats = None
+    suite_elem = acc = stats = None
     rerun_suite = False
-    prev_name = prev_classname = None
-    prev_hot = False
-    prev_tm = 0.0
+    prev_name = _NO_NAME
+    prev_el = None
+    slow = spool  # every case goes the careful way (per-test records, a pending failure)
+    floor = col.slow_floor
+    hot_n = 0
+    hot_t = 0.0
+    since = 0
     for _event, el in it:
         tag = el.tag
         if tag == "testcase":
             parent = el.getparent()
             if parent is not suite_elem:
+                if hot_n:
+                    stats.tests += hot_n
+                    stats.passed += hot_n
+                    stats.time += hot_t
+                    hot_n, hot_t = 0, 0.0
                 acc = reader.acc_for(parent)
                 suite_elem, stats = parent, acc.stats
                 rerun_suite = acc.repeats_are_reruns
-                prev_name = prev_classname = None
+                prev_name = _NO_NAME
+                since = 0
             raw = el.get("time")
             if raw is None:
                 tm = 0.0
             else:
                 try:
                     tm = float(raw)
-                    if not 0.0 <= tm < _INF:
-                        tm = -1.0
                 except ValueError:
-                    tm = -1.0
-            repeat = 0
+                    tm = -1.0  # the slow path parses it carefully
+                # (negative, NaN or infinite: also the slow path, by the test below)
+            repeat = False
             if rerun_suite:
                 name = el.get("name")
-                classname = el.get("classname")
-                if name == prev_name and classname == prev_classname and reader.pending is None:
-                    repeat = 1 if prev_hot else 2
-                prev_name, prev_classname = name, classname
-            if (
-                repeat
-                or len(el)
-                or tm > col.slow_floor
-                or tm < 0.0
-                or reader.pending is not None
-                or spool
-                or el.get("status") is not None
-            ):
-                testcase(el, acc, tm, repeat, prev_tm)
-                prev_hot = False
+                repeat = name == prev_name and el.get("classname") == prev_el.get("classname")
+                prev_name = name
+            if slow or repeat or not 0.0 <= tm <= floor or len(el) or el.get("status") is not None:
+                if hot_n:
+                    stats.tests += hot_n
+                    stats.passed += hot_n
+                    stats.time += hot_t
+                    hot_n, hot_t = 0, 0.0
+                testcase(el, acc, tm if 0.0 <= tm < _INF else -1.0, prev_el if repeat else None)
+                slow = spool or reader.pending is not None
+                floor = col.slow_floor
+                if len(el):
+                    del el[:]  # captured output and traces: read, no longer needed
             else:
-                stats.tests += 1
-                stats.passed += 1
-                stats.time += tm
-                prev_hot = True
-            prev_tm = tm
-            el.clear()
-            while el.getprevious() is not None:
-                del parent[0]
+                hot_n += 1
+                hot_t += tm
+            prev_el = el
+            since += 1
+            if since >= _BATCH:
+                # Only what precedes el: the parser may already have built later siblings.
+                since = 0
+                index = parent.index(el)
+                if index > 1:
+                    del parent[: index - 1]
         elif tag == "testsuite" or tag == "testsuites":
-            reader.end_suite(el)
-            suite_elem = None
+            if hot_n:
+                stats.tests += hot_n
+                stats.passed += hot_n
+                stats.time += hot_t
+                hot_n, hot_t = 0, 0.0
+            reader.end_suite(el)  # clears the suite and everything still in it
+            suite_elem = prev_el = None
+            slow = spool or reader.pending is not None
         else:  # failure / error: only those outside a test case matter here
             parent = el.getparent()
             if parent is not None and parent.tag in _SUITE_TAGS:
                 reader.suite_result(el)
                 suite_elem = None
+    if hot_n:  # test cases after the last suite end cannot happen in well-formed XML
+        stats.tests += hot_n
+        stats.passed += hot_n
+        stats.time += hot_t
     reader.finish()
     root = it.root
     if root is None:  # pragma: no cover - lxml raises on an empty document
