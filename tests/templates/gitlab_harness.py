@@ -33,7 +33,7 @@ TEMPLATES = (
     "can-i-deploy",
     "monitor",
 )
-EXAMPLES = ("example.gitlab-ci.yml", "example-local.gitlab-ci.yml")
+EXAMPLES = ("example.gitlab-ci.yml", "example-local.gitlab-ci.yml", "example-deploy.gitlab-ci.yml")
 TOOLS_PROJECT = "testgate/testgate"
 REMOTE_HOST = "gitlab.example.com"
 GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"

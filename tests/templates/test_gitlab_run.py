@@ -10,6 +10,7 @@ decide exactly what the tool decides.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -505,11 +506,17 @@ def alert_receiver():
     server.shutdown()
 
 
-def start_provider(port: int = 0) -> tuple[subprocess.Popen, str]:
+def start_provider(
+    port: int = 0, provider_states: bool = False, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """The example provider on 127.0.0.1 (it prints its URL once it listens)."""
+    argv = [sys.executable, "-m", "inventory_api", "--port", str(port)]
+    if provider_states:
+        argv.append("--provider-states")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inventory_api", "--port", str(port)],
+        argv,
         cwd=ROOT / "examples" / "inventory-api",
+        env={**os.environ, **(extra_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -563,3 +570,104 @@ def test_scheduled_monitor_alerts_once_on_failure_and_once_on_recovery(
     assert alerts_after == [1, 1, 2], received
     assert (repo / "reports" / "metrics.prom").exists()
     assert (repo / "reports" / "monitor.xml").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Blue-green: gitlab/example-deploy.gitlab-ci.yml promotes a good candidate, refuses a broken one.
+
+
+def publish_example_pacts(repo: Path, tmp: Path, broker_url: str) -> None:
+    """The history of the two main branches: the consumer published its pacts and the
+    provider verified them, so they are no longer pending (a pending pact would not fail)."""
+    env = {
+        "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",
+        "HOME": str(tmp),
+        "PACT_DO_NOT_TRACK": "true",
+        "TESTGATE_REPORTS_DIR": str(tmp / "seed-reports"),
+        "TESTGATE_PACT_DIR": str(tmp / "seed-pacts"),
+        "PACT_BROKER_BASE_URL": broker_url,
+        "PACT_BROKER_TOKEN": BROKER_TOKEN,
+        "TESTGATE_VERSION": "dashboard-1",
+        "TESTGATE_BRANCH": "main",
+    }
+    verify = [
+        *("verify", "--broker", "--publish-results"),
+        *("--provider-version", "inventory-0", "--provider-branch", "main"),
+    ]
+    for command in (["consumer"], ["publish"], verify):
+        proc = subprocess.run(
+            [str(VENV / "bin" / "testgate"), *command, "--platform", "local"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=180,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def blue_green(gcl: str, tmp_path: Path, pact_broker_factory):
+    example_ready()
+    broker = pact_broker_factory(token=BROKER_TOKEN)
+    broker.create_environment("prod", production=True)
+    repo = make_service_repo(
+        tmp_path / "svc", GITLAB_DIR / "example-deploy.gitlab-ci.yml", branch="main"
+    )
+    broker.state.version("inventory-api", git_sha(repo), create=True)
+    publish_example_pacts(repo, tmp_path, broker.url)
+
+    def deploy(candidate_breaks: bool) -> tuple[PipelineRun, list, dict]:
+        port = free_port()
+        env_break = {"EXAMPLE_BREAK": "provider"} if candidate_breaks else {}
+        candidate, url = start_provider(port, provider_states=True, extra_env=env_break)
+        try:
+            run = run_pipeline(
+                repo,
+                {
+                    **SKIP_INSTALL,
+                    "PACT_BROKER_BASE_URL": broker.url,
+                    "PACT_BROKER_TOKEN": BROKER_TOKEN,
+                    "INVENTORY_API_CANDIDATE_URL": url,
+                },
+                timeout=600,
+            )
+        finally:
+            candidate.kill()
+        assert BROKER_TOKEN not in run.output
+        report = assert_same_decision(repo, tmp_path, run)
+        deployed = [d for d in broker.state.deployments if d.pacticipant == "inventory-api"]
+        return run, deployed, report
+
+    return deploy
+
+
+def test_blue_green_promotes_a_candidate_that_passes(blue_green) -> None:
+    run, deployments, report = blue_green(candidate_breaks=False)
+    assert run.returncode == 0, run.explain()
+    assert run.jobs == dict.fromkeys(
+        [
+            "pact-can-i-deploy",
+            "deploy-candidate",
+            "candidate-api-tests",
+            "candidate-provider-verification",
+            "switch-over",
+            "pact-record-deployment",
+            "pact-test-report",
+        ],
+        "PASS",
+    ), run.explain()
+    assert len(deployments) == 1
+    assert report["decision"] == "pass"
+
+
+def test_blue_green_refuses_a_candidate_that_breaks_the_contract(blue_green) -> None:
+    run, deployments, report = blue_green(candidate_breaks=True)
+    assert run.returncode != 0, run.explain()
+    assert run.jobs.get("candidate-provider-verification") == "FAIL", run.explain()
+    assert "switch-over" not in run.jobs, "traffic never moves to a failing candidate"
+    assert "pact-record-deployment" not in run.jobs
+    assert run.jobs.get("pact-test-report") == "FAIL", run.explain()
+    assert deployments == []
+    assert report["decision"] == "fail"
