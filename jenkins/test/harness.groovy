@@ -204,12 +204,14 @@ class Harness {
         StringBuilder err = new StringBuilder()
         Thread reader = Thread.start { proc.inputStream.eachLine('UTF-8') { out << it << '\n' } }
         Thread errReader = Thread.start { proc.errorStream.eachLine('UTF-8') { err << it << '\n' } }
-        if (!proc.waitFor(shTimeoutSeconds, TimeUnit.SECONDS)) {
-            proc.destroyForcibly()
+        boolean finished = proc.waitFor(shTimeoutSeconds, TimeUnit.SECONDS)
+        if (!finished) {
+            proc.destroyForcibly().waitFor()
+            err << "harness: sh killed after ${shTimeoutSeconds} s\n"
         }
         reader.join(5000)
         errReader.join(5000)
-        int rc = proc.exitValue()
+        int rc = finished ? proc.exitValue() : 124
         file.delete()
         call.rc = rc
         call.seconds = (System.nanoTime() - started) / 1e9
