@@ -528,3 +528,90 @@ def test_example_monitor_runs_on_schedule_and_carries_its_state(tmp_path, act_en
         "testgate-monitor-state-prod-testgate-monitor-101",
         "testgate-monitor-state-prod-testgate-monitor-102",
     ]
+
+
+# -- the deploy: can-i-deploy -> blue-green candidate -> tests on it -> record-deployment -----
+
+
+def _start_candidate() -> tuple[subprocess.Popen, str]:
+    """The example provider with its provider-state endpoint, as a deployed candidate."""
+    env = {k: v for k, v in os.environ.items() if k != "EXAMPLE_BREAK"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inventory_api", "--port", "0", "--provider-states"],
+        cwd=ROOT / "examples" / "inventory-api",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    if "listening on" not in line:
+        proc.kill()
+        pytest.fail(f"inventory-api did not start: {line!r}")
+    return proc, line.split("listening on ", 1)[1].split()[0]
+
+
+def test_example_deploy_gates_the_candidate_and_records_the_deployment(
+    tmp_path, act_env, pact_broker_factory
+):
+    _needs_example_services()
+    box = _box(tmp_path, act_env)
+    server = pact_broker_factory(token=BROKER_TOKEN)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=box.repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
+    env.update(
+        {
+            "TESTGATE_PLATFORM": "local",
+            "PACT_DO_NOT_TRACK": "true",
+            "PACT_BROKER_BASE_URL": server.url,
+            "PACT_BROKER_TOKEN": BROKER_TOKEN,
+            "TESTGATE_REPORTS_DIR": str(tmp_path / "reports"),
+        }
+    )
+    candidate, url = _start_candidate()
+    try:
+        # What the consumer's and the provider's CI did before: pacts published, this provider
+        # version verified against them with results published, the environments created.
+        pacts = tmp_path / "pacts"
+        steps = [
+            ["environments", "ensure"],
+            ["consumer", "--pact-dir", str(pacts)],
+            ["publish", "--pact-dir", str(pacts), "--version", "c-1", "--branch", "main"],
+            [
+                *("verify", "--broker", "--provider-url", url),
+                *("--provider-version", sha, "--provider-branch", "main", "--publish-results"),
+            ],
+        ]
+        for args in steps:
+            done = _testgate(args, box.repo, env)
+            assert done.returncode == 0, (args, done.stdout + done.stderr)
+        vars_file = tmp_path / "vars"
+        vars_file.write_text(
+            f"PACT_BROKER_BASE_URL={server.url}\nINVENTORY_API_CANDIDATE_URL={url}\n",
+            encoding="utf-8",
+        )
+        run = gha.run_act(
+            box,
+            "workflow_dispatch",
+            ".github/workflows/example-deploy.yml",
+            secrets={"PACT_BROKER_TOKEN": BROKER_TOKEN},
+            extra_args=["--var-file", str(vars_file), "--input", "environment=beta"],
+            timeout=400,
+        )
+    finally:
+        candidate.kill()
+        candidate.wait()
+    assert run.returncode == 0, run.log[-6000:]
+    for job in ("can-i-deploy", "api-tests-candidate", "verify-candidate", "record-deployment"):
+        assert run.job(job).result == "success", job
+    assert run.job("switch-over").result == "success"
+    assert run.job("can-i-deploy").outputs["deployable"] == "true"
+    assert run.job("test-report", "test-report").outputs["decision"] == "pass"
+    beta = server.state.environment_named("beta")
+    assert beta is not None
+    deployed = [(d.pacticipant, d.version, d.environment) for d in server.state.deployments]
+    assert deployed == [("inventory-api", sha, beta.uuid)]
+    leaks = [r for r in run.records if BROKER_TOKEN in json.dumps(r)]
+    assert all(r.get("command") == "add-mask" for r in leaks), leaks

@@ -211,6 +211,7 @@ def act_command(
         "ACT_STUB_DIR": str(STUBS),
         "ACT_STUB_PYTHON": sys._base_executable,
         "ACT_STUB_SITE": str(box.site),
+        "ACT_STUB_DEV_BIN": str(Path(sys.executable).parent),
         "ACT_STUB_TESTGATE_SRC": str(box.repo),
         "ACT_STUB_SERVICE_SRC": str(box.repo),
         "ACT_STUB_ARTIFACTS": str(box.artifacts),

@@ -89,6 +89,14 @@ def setup_python() -> int:
     site = next((venv / "lib").glob("python3*/site-packages"))
     # The dev venv's packages (minus testgate itself), so `pip install ./.testgate` works offline.
     (site / "_act_stub_dev.pth").write_text(_env("ACT_STUB_SITE") + "\n", encoding="utf-8")
+    # ... and their executables (the `pact` CLI of pact-python-cli), as pip would have put
+    # them next to the interpreter; testgate itself is not among them.
+    for tool in Path(_env("ACT_STUB_DEV_BIN")).iterdir():
+        name = tool.name
+        if name.startswith(("python", "pip", "activate", "Activate", "testgate")):
+            continue
+        if not (venv / "bin" / name).exists():
+            (venv / "bin" / name).symlink_to(tool)
     _append("GITHUB_PATH", str(venv / "bin"))
     for line in ("PIP_NO_INDEX=1", "PIP_NO_BUILD_ISOLATION=0", "PIP_DISABLE_PIP_VERSION_CHECK=1"):
         _append("GITHUB_ENV", line)
