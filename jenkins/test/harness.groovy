@@ -249,8 +249,14 @@ class Harness {
     }
 
     Object withEnv(List vars, Closure body) {
-        record([step: 'withEnv', vars: vars.collect { it.toString() }])
-        overlays << vars.collect { it.toString() }
+        List<String> pairs = vars.collect { it.toString() }
+        record([step: 'withEnv', vars: pairs])
+        withOverlay(pairs, body)
+    }
+
+    /** Runs body with `pairs` (NAME=value) added to the environment of every sh inside it. */
+    Object withOverlay(List<String> pairs, Closure body) {
+        overlays << pairs
         try {
             return body()
         } finally {
@@ -279,32 +285,27 @@ class Harness {
             }
         }
         record([step: 'withCredentials', bindings: recorded])
-        overlays << vars
-        try {
-            return body()
-        } finally {
-            overlays.remove(overlays.size() - 1)
-        }
+        withOverlay(vars, body)
     }
 
     Object junit(Object arg) {
-        Map opts = arg instanceof Map ? arg : [testResults: arg.toString()]
-        List<String> files = matchFiles(opts.testResults.toString())
-        record([step: 'junit', testResults: opts.testResults, allowEmptyResults: opts.allowEmptyResults ?: false,
-                files: files])
-        if (!files && !opts.allowEmptyResults) {
-            throw new AbortException('No test report files were found. Configuration error?')
-        }
-        null
+        recordFiles('junit', 'testResults', 'allowEmptyResults', arg,
+                    'No test report files were found. Configuration error?')
     }
 
     Object archiveArtifacts(Object arg) {
-        Map opts = arg instanceof Map ? arg : [artifacts: arg.toString()]
-        List<String> files = matchFiles(opts.artifacts.toString())
-        record([step: 'archiveArtifacts', artifacts: opts.artifacts, allowEmptyArchive: opts.allowEmptyArchive ?: false,
-                files: files])
-        if (!files && !opts.allowEmptyArchive) {
-            throw new AbortException("No artifacts found that match the file pattern \"${opts.artifacts}\"")
+        recordFiles('archiveArtifacts', 'artifacts', 'allowEmptyArchive', arg,
+                    'No artifacts found that match the file pattern')
+    }
+
+    /** junit and archiveArtifacts: record the pattern and the files it matches; none fails unless allowed. */
+    Object recordFiles(String step, String patternKey, String allowKey, Object arg, String noneFound) {
+        Map opts = arg instanceof Map ? arg : [(patternKey): arg.toString()]
+        List<String> files = matchFiles(opts[patternKey].toString())
+        boolean allowEmpty = opts[allowKey] ?: false
+        record([step: step, (patternKey): opts[patternKey], (allowKey): allowEmpty, files: files])
+        if (!files && !allowEmpty) {
+            throw new AbortException("${noneFound}: ${opts[patternKey]}")
         }
         null
     }
