@@ -316,12 +316,15 @@ def example_ready() -> None:
         pytest.skip(f"the example services are not there yet: {missing}")
 
 
-def run_example(tmp_path_factory: pytest.TempPathFactory, pipeline: str, **variables: str):
+def run_example(
+    tmp_path_factory: pytest.TempPathFactory, name: str, pipeline: str, **variables: str
+):
     example_ready()
     tmp = tmp_path_factory.mktemp(pipeline.split(".")[0])
     repo = make_service_repo(tmp / "inventory-api", GITLAB_DIR / pipeline)
     run = run_pipeline(repo, {**SKIP_INSTALL, **variables}, timeout=600)
-    record = tmp_path_factory.getbasetemp() / "template-results" / f"gitlab-{pipeline}.json"
+    # beside the other platforms' results: <basetemp>/template-results/<platform>-<name>.json
+    record = tmp_path_factory.getbasetemp() / "template-results" / f"gitlab-{name}.json"
     return repo, tmp, run, record
 
 
@@ -345,13 +348,15 @@ def record_result(record: Path, run: PipelineRun, pipeline_json: dict) -> None:
 @pytest.fixture(scope="module")
 def passing_example(gcl: str, tmp_path_factory: pytest.TempPathFactory):
     """The service-repo example (include: project, pinned tag), the contract intact."""
-    return run_example(tmp_path_factory, "example.gitlab-ci.yml")
+    return run_example(tmp_path_factory, "pass", "example.gitlab-ci.yml")
 
 
 @pytest.fixture(scope="module")
 def failing_example(gcl: str, tmp_path_factory: pytest.TempPathFactory):
     """The include: local variant, with the example provider breaking the contract."""
-    return run_example(tmp_path_factory, "example-local.gitlab-ci.yml", EXAMPLE_BREAK="provider")
+    return run_example(
+        tmp_path_factory, "fail", "example-local.gitlab-ci.yml", EXAMPLE_BREAK="provider"
+    )
 
 
 def test_example_pipeline_passes(passing_example) -> None:
