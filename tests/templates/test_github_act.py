@@ -199,7 +199,9 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
     (bin_dir / "gh").chmod(0o755)
     state = tmp_path / "gh-comments.json"
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7}}), encoding="utf-8")
+    head = {"sha": "0" * 40, "ref": "feature", "repo": {"full_name": "example-org/inventory-api"}}
+    pull_request = {"number": 7, "head": head}
+    event.write_text(json.dumps({"number": 7, "pull_request": pull_request}), encoding="utf-8")
     workflows = box.repo / ".github" / "workflows"
     caller = workflows / "zz-report-caller.yml"
     caller.write_text(
