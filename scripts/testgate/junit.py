@@ -65,6 +65,9 @@ _INF = math.inf
 # a result element (pytest-rerunfailures >= 16.6.1 under pytest's junitxml, suite "pytest").
 # A repeated id there is a rerun; elsewhere (TestNG, parametrised runs) it can be another test.
 _RERUN_REPEAT_SUITES = frozenset(("pytest",))
+# Suites whose writer never sets a ``status`` attribute (pytest's junitxml): the fast path
+# need not look for one. Every other suite is checked on every test case.
+_NO_STATUS_SUITES = frozenset(("pytest",))
 
 
 class _Rejected(Exception):
@@ -253,6 +256,7 @@ class _SuiteAcc:
     suite_results: int = 0  # failure/error elements directly under the suite
     first_result: str = ""
     repeats_are_reruns: bool = False
+    may_have_status: bool = True
 
 
 @dataclass(slots=True)
@@ -328,6 +332,7 @@ class _FileReader:
             return stack[-1]
         acc = _SuiteAcc(elem, elem.get("name") or "")
         acc.repeats_are_reruns = acc.name in _RERUN_REPEAT_SUITES
+        acc.may_have_status = acc.name not in _NO_STATUS_SUITES
         stack.append(acc)
         return acc
 
@@ -806,6 +811,7 @@ def _parse_into(reader: _FileReader, source) -> etree._Element:
     spool = col.spool is not None
     suite_elem = acc = stats = None
     rerun_suite = False
+    status_suite = True
     prev_name = _NO_NAME
     prev_el = None
     slow = spool  # every case goes the careful way (per-test records, a pending failure)
@@ -826,6 +832,7 @@ def _parse_into(reader: _FileReader, source) -> etree._Element:
                 acc = reader.acc_for(parent)
                 suite_elem, stats = parent, acc.stats
                 rerun_suite = acc.repeats_are_reruns
+                status_suite = acc.may_have_status
                 prev_name = _NO_NAME
                 since = 0
             raw = el.get("time")
@@ -842,7 +849,13 @@ def _parse_into(reader: _FileReader, source) -> etree._Element:
                 name = el.get("name")
                 repeat = name == prev_name and el.get("classname") == prev_el.get("classname")
                 prev_name = name
-            if slow or repeat or not 0.0 <= tm <= floor or len(el) or el.get("status") is not None:
+            if (
+                slow
+                or repeat
+                or not 0.0 <= tm <= floor
+                or len(el)
+                or (status_suite and el.get("status") is not None)
+            ):
                 if hot_n:
                     stats.tests += hot_n
                     stats.passed += hot_n

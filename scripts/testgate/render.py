@@ -142,6 +142,9 @@ def report_json(
     return doc
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def iter_json(doc: dict[str, Any]) -> Iterator[str]:
     """Serialise ``doc`` as indented JSON, in chunks.
 
@@ -159,9 +162,12 @@ def iter_json(doc: dict[str, Any]) -> Iterator[str]:
         else:
             yield "["
             empty = True
+            encode = (
+                _ENCODER.encode
+            )  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
             for item in value:
-                yield ("\n    " if empty else ",\n    ") + json.dumps(
-                    _test_entry(item) if key == "tests" else item, ensure_ascii=False
+                yield ("\n    " if empty else ",\n    ") + encode(
+                    _test_entry(item) if key == "tests" else item
                 )
                 empty = False
             yield "]" if empty else "\n  ]"
@@ -443,14 +449,20 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _measure(head: str, sections: list[_Section], ctx: RenderContext):
-    """A function giving the exact byte size of ``_compose(..., cap)`` without building it."""
+def _measure(head: str, sections: list[_Section], ctx: RenderContext, limit: int):
+    """A function giving the exact byte size of ``_compose(..., cap)`` without building it.
+
+    Items are measured only until a section alone passes ``limit``: for a cap beyond
+    that the function answers ``limit + 1`` (too big) without rendering the rest.
+    """
     fixed = _size(head) + 1  # the final newline
     per_section = []
     for s in sections:
         sizes = [0]
         for item in s.items:  # prefix sums of "\n" + item
             sizes.append(sizes[-1] + 1 + _size(s.fmt(item)))
+            if sizes[-1] > limit:
+                break
         footer = 1 + _size(s.footer) if s.footer else 0
         per_section.append((2 + _size(s.header) + footer, sizes))
 
@@ -458,6 +470,8 @@ def _measure(head: str, sections: list[_Section], ctx: RenderContext):
         total = fixed
         for (base, sizes), s in zip(per_section, sections, strict=True):
             n = len(s.items) if cap is None else min(cap, len(s.items))
+            if n >= len(sizes):
+                return limit + 1
             total += base + sizes[n] + (1 if n and not s.table else 0)  # blank line after header
         return total + _size(_cut_note(sections, cap, ctx))
 
@@ -476,14 +490,16 @@ def render_report_md(
     many thousands of failures never renders more than the final text.
     """
     head = _head_md(report, decision, ctx)
-    for chars in (20_000, 2000, 300):
-        sections = _sections(report, decision, chars)
-        if _measure(head, sections, ctx)(None) <= max_size:
-            return _compose(head, sections, None, ctx)
+    # Sizes grow with the detail kept: when even 300 characters do not fit, neither do more.
+    if _measure(head, _sections(report, decision, 300), ctx, max_size)(None) <= max_size:
+        for chars in (20_000, 2000, 300):
+            sections = _sections(report, decision, chars)
+            if _measure(head, sections, ctx, max_size)(None) <= max_size:
+                return _compose(head, sections, None, ctx)
     longest = max(len(s.items) for s in _sections(report, decision, 0))
     for chars in (300, 0):
         sections = _sections(report, decision, chars)
-        size = _measure(head, sections, ctx)
+        size = _measure(head, sections, ctx, max_size)
         if size(0) > max_size:
             continue
         low, high = 0, longest  # largest cap that fits: size(cap) grows with cap
