@@ -523,3 +523,38 @@ def test_pytest_rerun_with_failure_elements_then_pass(tmp_path):
     )
     assert (r.totals.tests, r.totals.passed, r.totals.flaky) == (1, 1, 1)
     assert r.flaky[0].attempts == 3
+
+
+@pytest.mark.parametrize("boundary", [junit._BATCH - 1, junit._BATCH, 3 * junit._BATCH + 1])
+def test_reruns_across_tree_pruning_batches(tmp_path, boundary):
+    # Read test cases are pruned from the tree in batches; a rerun must still see its
+    # predecessor right at a batch boundary, and nothing may be counted twice or lost.
+    cases = []
+    for i in range(1000):
+        cases.append(f'<testcase classname="m" name="t{i}" time="0.001"/>')
+        if i == boundary:
+            cases.append(f'<testcase classname="m" name="t{i}" time="0.001"/>')  # a rerun
+        if i % 97 == 0:
+            cases.append(f'<testcase classname="f" name="t{i}"><failure/></testcase>')
+    r = parse(tmp_path, pytest_suite(*cases), keep_tests=True)
+    t = r.totals
+    fails = len(range(0, 1000, 97))
+    assert (t.tests, t.failed, t.flaky) == (1000 + fails, fails, 1)
+    assert r.flaky[0].id == f"m::t{boundary}"
+    assert len(list(read_tests(r))) == t.tests
+
+
+def test_many_suites_and_nesting_with_pruning(tmp_path):
+    inner = "".join(f'<testcase classname="c" name="i{i}"/>' for i in range(300))
+    outer = "".join(f'<testcase classname="c" name="o{i}"/>' for i in range(300))
+    doc = (
+        "<testsuites>"
+        f'<testsuite name="outer">{outer}<testsuite name="inner">{inner}</testsuite>{outer}</testsuite>'
+        f'<testsuite name="flat">{inner}</testsuite>'
+        "</testsuites>"
+    )
+    r = parse(tmp_path, doc)
+    assert r.totals.tests == 1200
+    assert r.suites["inner"].tests == 300
+    assert r.suites["outer"].tests == 900
+    assert r.suites["flat"].tests == 300
