@@ -57,6 +57,197 @@ class CurrentBuild {
     String getCurrentResult() { result ?: 'SUCCESS' }
 }
 
+/** Takes any directive (options, triggers, parameters) and records it. */
+class Sink {
+    final Harness h
+    final String section
+
+    Sink(Harness h, String section) {
+        this.h = h
+        this.section = section
+    }
+
+    Object methodMissing(String name, Object args) {
+        List list = args as List
+        h.record([step: section, name: name, args: list.findAll { !(it instanceof Closure) }*.toString()])
+        list.findAll { it instanceof Closure }.each { Closure c -> Declarative.dsl(c, this) }
+        null
+    }
+}
+
+/** `environment {}`: NAME = value, and credentials('id') for a secret. */
+class EnvironmentDsl {
+    final Harness h
+    final List<String> pairs = []
+
+    EnvironmentDsl(Harness h) { this.h = h }
+
+    void propertyMissing(String name, Object value) {
+        if (value instanceof Map && value.credentialsId) {
+            Object secret = h.credentials[value.credentialsId]
+            if (secret == null) {
+                throw new AbortException("Could not find credentials entry with ID '${value.credentialsId}'")
+            }
+            h.secretVars << name
+            h.record([step: 'environment', credentialsId: value.credentialsId, variable: name])
+            pairs << "${name}=${secret}".toString()
+        } else {
+            pairs << "${name}=${value}".toString()
+        }
+    }
+
+    Map credentials(String id) { [credentialsId: id] }
+}
+
+/** `when {}`: branch, expression and environment conditions, all of which must hold. */
+class WhenDsl {
+    final Harness h
+    final List<Closure<Boolean>> conditions = []
+
+    WhenDsl(Harness h) { this.h = h }
+
+    void branch(String pattern) {
+        conditions << { -> (h.effectiveEnv().BRANCH_NAME ?: '') ==~ pattern.replace('*', '.*') }
+    }
+
+    void expression(Closure<Boolean> c) { conditions << c }
+
+    void environment(Map m) { conditions << { -> h.effectiveEnv()[m.name] == m.value?.toString() } }
+}
+
+/** `post {}` of the pipeline or of a stage (named methods, so that steps inside still resolve). */
+class PostDsl {
+    final Map<String, Closure> blocks = [:]
+
+    void always(Closure c) { blocks.always = c }
+
+    void success(Closure c) { blocks.success = c }
+
+    void failure(Closure c) { blocks.failure = c }
+
+    void unsuccessful(Closure c) { blocks.unsuccessful = c }
+
+    void cleanup(Closure c) { blocks.cleanup = c }
+}
+
+/** One `stage('name') {}` of a declarative pipeline. */
+class StageDsl {
+    final Harness h
+    final String name
+    Closure steps
+    WhenDsl when
+    EnvironmentDsl environment
+    PostDsl post = new PostDsl()
+
+    StageDsl(Harness h, String name) {
+        this.h = h
+        this.name = name
+        this.environment = new EnvironmentDsl(h)
+    }
+
+    void steps(Closure c) { steps = c }
+
+    void when(Closure c) { when = new WhenDsl(h); Declarative.dsl(c, when) }
+
+    void environment(Closure c) { Declarative.dsl(c, environment) }
+
+    void post(Closure c) { Declarative.dsl(c, post) }
+
+    void agent(Object a) { }
+
+    void options(Closure c) { Declarative.dsl(c, new Sink(h, 'options')) }
+}
+
+/**
+ * A declarative `pipeline {}`, collected and then run the way Jenkins runs it (a subset):
+ * stages in order, the ones after a failure skipped, `when` conditions, `environment`
+ * (with credentials()), and `post` conditions of stages and of the pipeline.
+ */
+class Declarative {
+    final Harness h
+    final EnvironmentDsl environment
+    final List<StageDsl> stages = []
+    final PostDsl post = new PostDsl()
+
+    Declarative(Harness h) {
+        this.h = h
+        this.environment = new EnvironmentDsl(h)
+    }
+
+    static void dsl(Closure c, Object delegate) {
+        c.delegate = delegate
+        c.resolveStrategy = Closure.DELEGATE_FIRST
+        c()
+    }
+
+    Object getAny() { 'any' }
+
+    Object getNone() { 'none' }
+
+    void agent(Object a) { h.record([step: 'agent', agent: a instanceof Closure ? 'closure' : a.toString()]) }
+
+    void options(Closure c) { dsl(c, new Sink(h, 'options')) }
+
+    void triggers(Closure c) { dsl(c, new Sink(h, 'triggers')) }
+
+    void parameters(Closure c) { dsl(c, new Sink(h, 'parameters')) }
+
+    void environment(Closure c) { dsl(c, environment) }
+
+    void stages(Closure c) { dsl(c, this) }
+
+    void stage(String name, Closure c) {
+        StageDsl st = new StageDsl(h, name)
+        dsl(c, st)
+        stages << st
+    }
+
+    void post(Closure c) { dsl(c, post) }
+
+    void run() {
+        Throwable failure = null
+        h.withOverlay(environment.pairs) {
+            for (StageDsl st in stages) {
+                if (failure != null || (st.when && !st.when.conditions.every { it() })) {
+                    h.stages << [name: st.name, status: 'SKIPPED']
+                    continue
+                }
+                try {
+                    h.withOverlay(st.environment.pairs) {
+                        h.stage(st.name) { st.steps.call() }
+                    }
+                    runPost(st.post, 'SUCCESS')
+                } catch (AbortException e) {
+                    failure = e
+                    runPost(st.post, 'FAILURE')
+                }
+            }
+            if (failure != null) {
+                h.currentBuild.result = 'FAILURE'
+            }
+            try {
+                runPost(post, failure == null ? 'SUCCESS' : 'FAILURE')
+            } catch (AbortException e) {
+                failure = failure ?: e
+                h.currentBuild.result = 'FAILURE'
+            }
+        }
+        if (failure != null) {
+            throw failure
+        }
+    }
+
+    /** The post conditions that apply to `result`, in Jenkins' order. */
+    void runPost(PostDsl p, String result) {
+        List<String> order = ['always', result == 'SUCCESS' ? 'success' : 'failure',
+                              result == 'SUCCESS' ? null : 'unsuccessful', 'cleanup']
+        order.findAll { it && p.blocks[it] }.each { String cond ->
+            h.record([step: 'post', condition: cond])
+            p.blocks[cond]()
+        }
+    }
+}
+
 class Harness {
     File lib
     File workspace
@@ -362,6 +553,11 @@ class Harness {
         binding.setVariable('parameters', { List l -> [type: 'parameters'] })
         binding.setVariable('booleanParam', { Map m -> [type: 'booleanParam'] + m })
         binding.setVariable('choice', { Map m -> [type: 'choice'] + m })
+        binding.setVariable('pipeline', { Closure c ->
+            Declarative d = new Declarative(h)
+            Declarative.dsl(c, d)
+            d.run()
+        })
     }
 
     /** Runs pipeline code (a Jenkinsfile's text) and returns what happened. */

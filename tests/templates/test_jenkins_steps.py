@@ -194,6 +194,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         env={"FAKE_TESTGATE_FAIL": "verify,report"},
     )
     add("jenkinsfile-monitor", jenkinsfile=LIBRARY / "Jenkinsfile.monitor", credentials=CREDENTIALS)
+    declarative = LIBRARY / "Jenkinsfile.declarative"
+    add("declarative-pass", jenkinsfile=declarative, env={"BRANCH_NAME": "feature-x"})
+    add("declarative-fail", jenkinsfile=declarative, env={"FAKE_TESTGATE_FAIL": "verify,report"})
     broker = {"PACT_BROKER_BASE_URL": "http://broker.example.test"}
     for name, fail in [("green", ""), ("red", "api-tests"), ("blocked", "can-i-deploy")]:
         add(
@@ -457,3 +460,43 @@ def test_deploy_jenkinsfile_deploys_nothing_without_a_green_matrix(runs: dict) -
     assert [s["name"] for s in result["stages"]][-1] == "Can I deploy"
     assert _deploy_log(result) == []
     assert [r["argv"][0] for r in result["testgate"]] == ["can-i-deploy"]
+
+
+def test_declarative_jenkinsfile_runs_every_stage_then_reports(runs: dict) -> None:
+    result = runs["declarative-pass"]
+    assert result["result"] == "SUCCESS", result["error"] + result["log"][-3000:]
+    assert result["library"] == "testgate@v0.1.0"
+    assert [(s["name"], s["status"]) for s in result["stages"]] == [
+        ("Checkout", "SUCCESS"),
+        ("Consumer contracts", "SUCCESS"),
+        ("Provider verification", "SUCCESS"),
+        ("API tests", "SUCCESS"),
+    ]
+    assert [r["argv"][0] for r in result["testgate"]] == [
+        "consumer",
+        "verify",
+        "api-tests",
+        "report",
+    ]
+    assert [c["condition"] for c in calls(result, "post")] == ["always"]
+    assert {c["name"] for c in calls(result, "options")} == {
+        "timeout",
+        "disableConcurrentBuilds",
+        "skipDefaultCheckout",
+    }
+    assert result["description"] == "testgate pass: 6 tests, 0 failed"
+
+
+def test_declarative_jenkinsfile_skips_after_the_failed_stage_and_still_reports(runs: dict) -> None:
+    result = runs["declarative-fail"]
+    assert result["result"] == "FAILURE"
+    assert [(s["name"], s["status"]) for s in result["stages"]] == [
+        ("Checkout", "SUCCESS"),
+        ("Consumer contracts", "SUCCESS"),
+        ("Provider verification", "FAILURE"),
+        ("API tests", "SKIPPED"),
+    ]
+    junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
+    assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
+    assert [r["argv"][0] for r in result["testgate"]] == ["consumer", "verify", "report"]
+    assert result["description"] == "testgate fail: 6 tests, 1 failed"
