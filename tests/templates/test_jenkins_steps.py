@@ -81,6 +81,28 @@ if [ "$1" = candidate ]; then echo "deploying the candidate to $2" >&2; echo htt
 """
 
 
+# The harness's own declarative support: when, environment with credentials(), stage post.
+DECLARATIVE_WHEN = """
+pipeline {
+    agent any
+    environment {
+        PACT_BROKER_TOKEN = credentials('pact-broker-token')
+        GREETING = 'hello'
+    }
+    stages {
+        stage('Main only') {
+            when { branch 'main' }
+            steps { error 'ran on a feature branch' }
+        }
+        stage('Uses the environment') {
+            steps { sh 'test "$GREETING" = hello && test -n "${PACT_BROKER_TOKEN:+set}"' }
+            post { success { echo 'stage post ran' } }
+        }
+    }
+}
+"""
+
+
 def _write_exe(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -197,6 +219,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     declarative = LIBRARY / "Jenkinsfile.declarative"
     add("declarative-pass", jenkinsfile=declarative, env={"BRANCH_NAME": "feature-x"})
     add("declarative-fail", jenkinsfile=declarative, env={"FAKE_TESTGATE_FAIL": "verify,report"})
+    add(
+        "declarative-when",
+        DECLARATIVE_WHEN,
+        env={"BRANCH_NAME": "feature-x"},
+        credentials=CREDENTIALS,
+    )
     broker = {"PACT_BROKER_BASE_URL": "http://broker.example.test"}
     for name, fail in [("green", ""), ("red", "api-tests"), ("blocked", "can-i-deploy")]:
         add(
@@ -500,3 +528,15 @@ def test_declarative_jenkinsfile_skips_after_the_failed_stage_and_still_reports(
     assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
     assert [r["argv"][0] for r in result["testgate"]] == ["consumer", "verify", "report"]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
+
+
+def test_harness_declarative_when_environment_and_stage_post(runs: dict) -> None:
+    result = runs["declarative-when"]
+    assert result["result"] == "SUCCESS", result["error"]
+    assert [(s["name"], s["status"]) for s in result["stages"]] == [
+        ("Main only", "SKIPPED"),
+        ("Uses the environment", "SUCCESS"),
+    ]
+    assert calls(result, "sh")[0]["env"]["PACT_BROKER_TOKEN"] == "****"
+    assert [c["message"] for c in calls(result, "echo")] == ["stage post ran"]
+    _secrets_never_printed(result)
