@@ -532,6 +532,8 @@ def start_provider(
         line = proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         if match:
+            # keep reading its log, so a full pipe never blocks the provider
+            threading.Thread(target=proc.stdout.read, daemon=True).start()
             return proc, match[0]
     proc.kill()
     raise AssertionError("the example provider did not start")
