@@ -42,12 +42,12 @@ String call(Map args = [:]) {
               "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \\
                 "testgate @ git+$TESTGATE_TOOLS_REPOSITORY@$TESTGATE_TOOLS_REF"
               echo "$TESTGATE_TOOLS_REF" > "$venv/.testgate-ref"
+              "$venv/bin/testgate" --version
             fi
             if [ -n "$TESTGATE_PIP_INSTALL" ]; then
               # The service's own test dependencies; word splitting of the arguments is intended.
               "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $TESTGATE_PIP_INSTALL
             fi
-            "$venv/bin/testgate" --version
         ''')
     }
     return "${venv}/bin"
