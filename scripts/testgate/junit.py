@@ -349,28 +349,25 @@ class _FileReader:
         declared = _int_attr(elem.get("failures")) + _int_attr(elem.get("errors"))
         counted = max(acc.nonpass, acc.elements)
         label = acc.name or ("(unnamed testsuites)" if is_root else "(unnamed suite)")
-        if acc.suite_results:
+        if acc.suite_results or declared > counted:
+            if acc.suite_results:
+                message = (
+                    f"suite {label!r} reports a failure or error outside any test case: "
+                    f"{acc.first_result or '(no message)'}"
+                )
+            else:
+                message = (
+                    f"suite {label!r} declares {declared} failure(s)/error(s) but its test "
+                    f"cases show {counted}"
+                )
             self.suite_errors.append(
                 SuiteError(
                     suite=label,
                     report=self.display,
-                    message=f"suite {label!r} reports a failure or error outside any test case: "
-                    f"{acc.first_result or '(no message)'}",
+                    message=message,
                     declared=max(declared, acc.suite_results),
                     counted=counted,
-                    line=getattr(elem, "sourceline", None),
-                )
-            )
-        elif declared > counted:
-            self.suite_errors.append(
-                SuiteError(
-                    suite=label,
-                    report=self.display,
-                    message=f"suite {label!r} declares {declared} failure(s)/error(s) but its test "
-                    f"cases show {counted}",
-                    declared=declared,
-                    counted=counted,
-                    line=getattr(elem, "sourceline", None),
+                    line=elem.sourceline,
                 )
             )
         if acc.stats.tests == 0 and _int_attr(elem.get("tests")) > 0 and not is_root:
