@@ -42,7 +42,7 @@ ANNOTATION_LIMIT = 10
 """GitHub shows at most 10 error annotations per step; the decision takes the last one."""
 PROGRESS_MIN_FILES = 10
 PROGRESS_EVERY_SECONDS = 2.0
-WARNINGS_SHOWN = 20
+WARNINGS_SHOWN = 10  # GitHub also shows at most 10 warning annotations per step
 
 
 def build_parser() -> argparse.ArgumentParser:
