@@ -330,3 +330,13 @@ def test_main_via_cli_dispatch(tmp_path, clean_environ):
 
     path = write(tmp_path, "a.xml", PASSING)
     assert cli.main(["report", str(path)], clean_environ) == 0
+
+
+def test_warning_annotations_are_capped(tmp_path, clean_environ, capsys):
+    cases = "".join(f'<testcase classname="c" name="t{i}" time="-{i + 1}"/>' for i in range(15))
+    path = write(tmp_path, "a.xml", f'<testsuite name="s">{cases}</testsuite>')
+    env = {**clean_environ, "GITHUB_ACTIONS": "true"}
+    assert report.main([str(path)], env) == 0
+    warnings = [x for x in capsys.readouterr().out.splitlines() if x.startswith("::warning")]
+    assert len(warnings) == 10
+    assert warnings[-1] == "::warning::6 more warnings (see the summary or JSON)"

@@ -177,11 +177,14 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
             dry_run=dry_run,
             full_report=json_file,
         )
-        for warning in [*report.warnings, *decision.warnings][:WARNINGS_SHOWN]:
+        warnings = [*report.warnings, *decision.warnings]
+        shown = warnings if len(warnings) <= WARNINGS_SHOWN else warnings[: WARNINGS_SHOWN - 1]
+        for warning in shown:
             platform.warning(warning)
-        hidden = len(report.warnings) + len(decision.warnings) - WARNINGS_SHOWN
-        if hidden > 0:
-            platform.warning(f"{hidden} more warnings (see the JSON report)")
+        if len(warnings) > len(shown):
+            platform.warning(
+                f"{len(warnings) - len(shown)} more warnings (see the summary or JSON)"
+            )
         platform.info(console_text(report, decision, ctx))
 
         if json_file:
