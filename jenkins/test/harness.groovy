@@ -138,6 +138,7 @@ class StageDsl {
     WhenDsl when
     EnvironmentDsl environment
     PostDsl post = new PostDsl()
+    List<StageDsl> parallel = []
 
     StageDsl(Harness h, String name) {
         this.h = h
@@ -156,6 +157,12 @@ class StageDsl {
     void agent(Object a) { }
 
     void options(Closure c) { Declarative.dsl(c, new Sink(h, 'options')) }
+
+    void parallel(Closure c) {
+        Declarative collector = new Declarative(h)
+        Declarative.dsl(c, collector)
+        parallel = collector.stages
+    }
 }
 
 /**
@@ -208,19 +215,7 @@ class Declarative {
         Throwable failure = null
         h.withOverlay(environment.pairs) {
             for (StageDsl st in stages) {
-                if (failure != null || (st.when && !st.when.conditions.every { it() })) {
-                    h.stages << [name: st.name, status: 'SKIPPED']
-                    continue
-                }
-                try {
-                    h.withOverlay(st.environment.pairs) {
-                        h.stage(st.name) { st.steps.call() }
-                    }
-                    runPost(st.post, 'SUCCESS')
-                } catch (AbortException e) {
-                    failure = e
-                    runPost(st.post, 'FAILURE')
-                }
+                failure = runStage(st, failure != null) ?: failure
             }
             if (failure != null) {
                 h.currentBuild.result = 'FAILURE'
@@ -234,6 +229,33 @@ class Declarative {
         }
         if (failure != null) {
             throw failure
+        }
+    }
+
+    /** One stage (its parallel stages one after the other, all of them); returns its failure. */
+    Throwable runStage(StageDsl st, boolean skip) {
+        if (skip || (st.when && !st.when.conditions.every { it() })) {
+            h.stages << [name: st.name, status: 'SKIPPED']
+            return null
+        }
+        try {
+            h.withOverlay(st.environment.pairs) {
+                h.stage(st.name) {
+                    if (st.parallel) {
+                        Throwable first = st.parallel.collect { runStage(it, false) }.find { it != null }
+                        if (first != null) {
+                            throw first
+                        }
+                    } else {
+                        st.steps.call()
+                    }
+                }
+            }
+            runPost(st.post, 'SUCCESS')
+            return null
+        } catch (AbortException e) {
+            runPost(st.post, 'FAILURE')
+            return e
         }
     }
 
@@ -553,6 +575,27 @@ class Harness {
         binding.setVariable('parameters', { List l -> [type: 'parameters'] })
         binding.setVariable('booleanParam', { Map m -> [type: 'booleanParam'] + m })
         binding.setVariable('choice', { Map m -> [type: 'choice'] + m })
+        binding.setVariable('parallel', { Map branches ->
+            // Jenkins runs the branches at once; here one after the other, every one of them
+            // (unless failFast), then the first failure fails the step.
+            Map named = branches.findAll { it.key != 'failFast' }
+            h.record([step: 'parallel', branches: named.keySet() as List])
+            Throwable first = null
+            for (Map.Entry branch in named) {
+                if (first != null && branches.failFast) {
+                    break
+                }
+                try {
+                    (branch.value as Closure).call()
+                } catch (AbortException e) {
+                    first = first ?: e
+                }
+            }
+            if (first != null) {
+                throw first
+            }
+            null
+        })
         binding.setVariable('pipeline', { Closure c ->
             Declarative d = new Declarative(h)
             Declarative.dsl(c, d)

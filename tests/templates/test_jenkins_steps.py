@@ -414,10 +414,18 @@ def test_example_jenkinsfile_fails_at_provider_verification_and_still_reports(ru
         ("Checkout", "SUCCESS"),
         ("Consumer contracts", "SUCCESS"),
         ("Provider verification", "FAILURE"),
+        ("API tests", "SUCCESS"),  # the parallel branch runs to its end
         ("Test report", "FAILURE"),
     ]
+    assert calls(result, "parallel")[0]["branches"] == ["Provider verification", "API tests"]
     junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
     assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
+    assert [r["argv"][0] for r in result["testgate"]] == [
+        "consumer",
+        "verify",
+        "api-tests",
+        "report",
+    ]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
 
 
@@ -497,6 +505,7 @@ def test_declarative_jenkinsfile_runs_every_stage_then_reports(runs: dict) -> No
     assert [(s["name"], s["status"]) for s in result["stages"]] == [
         ("Checkout", "SUCCESS"),
         ("Consumer contracts", "SUCCESS"),
+        ("Tests", "SUCCESS"),
         ("Provider verification", "SUCCESS"),
         ("API tests", "SUCCESS"),
     ]
@@ -515,18 +524,24 @@ def test_declarative_jenkinsfile_runs_every_stage_then_reports(runs: dict) -> No
     assert result["description"] == "testgate pass: 6 tests, 0 failed"
 
 
-def test_declarative_jenkinsfile_skips_after_the_failed_stage_and_still_reports(runs: dict) -> None:
+def test_declarative_jenkinsfile_fails_in_the_parallel_stage_and_still_reports(runs: dict) -> None:
     result = runs["declarative-fail"]
     assert result["result"] == "FAILURE"
     assert [(s["name"], s["status"]) for s in result["stages"]] == [
         ("Checkout", "SUCCESS"),
         ("Consumer contracts", "SUCCESS"),
+        ("Tests", "FAILURE"),
         ("Provider verification", "FAILURE"),
-        ("API tests", "SKIPPED"),
+        ("API tests", "SUCCESS"),  # the parallel stage runs to its end
     ]
     junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
     assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
-    assert [r["argv"][0] for r in result["testgate"]] == ["consumer", "verify", "report"]
+    assert [r["argv"][0] for r in result["testgate"]] == [
+        "consumer",
+        "verify",
+        "api-tests",
+        "report",
+    ]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
 
 
