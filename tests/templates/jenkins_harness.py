@@ -38,7 +38,6 @@ STEPS = [
     "monitor",
     "testgateInstall",
 ]
-COMMON_ARGS = ["toolsRef", "toolsRepository", "pipInstall", "python", "venv", "reportsDir"]
 # Arguments with no GitHub/GitLab input of the same name: Jenkins credentials IDs (the other
 # platforms take the secret itself) and how the agent gets its Python.
 JENKINS_ONLY = {
