@@ -46,6 +46,7 @@ def run_pytest(
     on_line: Callable[[str], None] | None = None,
     python: str | None = None,
     what: str = "tests",
+    selection: Sequence[str] | None = None,
 ) -> TestRun:
     """Run pytest on ``tests`` writing JUnit XML to ``junit``.
 
@@ -57,6 +58,7 @@ def run_pytest(
         on_line: called with each line of pytest's output, as it comes.
         python: the interpreter (default: the one running testgate).
         what: how messages name these tests ("consumer contract tests").
+        selection: run only these pytest node ids (one shard of the suite), not all of ``tests``.
 
     Returns:
         The run; ``exit_code`` 0 (passed) or 1 (tests failed).
@@ -77,7 +79,7 @@ def run_pytest(
         python or sys.executable,
         "-m",
         "pytest",
-        str(tests),
+        *(selection if selection is not None else [str(tests)]),
         f"--junitxml={junit}",
         "-o",
         "junit_family=xunit2",
@@ -121,3 +123,46 @@ def run_pytest(
     if not junit.is_file():
         raise ToolError(f"{what}: pytest wrote no JUnit report at {junit}")
     return TestRun(exit_code=code, junit=junit, output_tail=tail_text)
+
+
+def collect_tests(
+    tests: Path,
+    *,
+    env: Mapping[str, str],
+    extra_args: Sequence[str] = (),
+    python: str | None = None,
+    what: str = "tests",
+) -> list[str]:
+    """The pytest node ids under ``tests`` (``pytest --collect-only -q``), in run order.
+
+    Raises:
+        ConfigError: ``tests`` does not exist.
+        ToolError: collection failed or found nothing.
+    """
+    if not tests.exists():
+        raise ConfigError(f"{what}: {tests} does not exist")
+    argv = [
+        python or sys.executable,
+        "-m",
+        "pytest",
+        str(tests),
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *extra_args,
+    ]
+    proc = subprocess.run(argv, env=dict(env), capture_output=True, text=True, check=False)
+    ids = [
+        line.strip()
+        for line in proc.stdout.splitlines()
+        if "::" in line and " " not in line.strip()
+    ]
+    if proc.returncode == PYTEST_NO_TESTS or (proc.returncode == PYTEST_OK and not ids):
+        raise ToolError(f"{what}: pytest collected no tests in {tests}")
+    if proc.returncode != PYTEST_OK:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
+        raise ToolError(
+            f"{what}: collecting the tests failed (pytest exit {proc.returncode})\n{tail}"
+        )
+    return ids

@@ -8,8 +8,9 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from testgate import runner
+from testgate import runner, shard
 from testgate.commands import _common
+from testgate.commands.shard import durations_for, shard_position
 from testgate.commands.verify import provider_under_test
 from testgate.config import (
     Environment,
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
   testgate api-tests --env local
   TESTGATE_ENV=beta testgate api-tests
   testgate api-tests --env prod -m smoke          # read-only checks only
-  testgate api-tests --env gamma --target-url https://green.inventory.gamma.example.com""",
+  testgate api-tests --env gamma --target-url https://green.inventory.gamma.example.com
+  testgate api-tests --env beta --shards 4 --shard-index 2   # one of 4 CI runners""",
     )
     add_environment_options(parser)
     parser.add_argument(
@@ -52,7 +54,31 @@ def build_parser() -> argparse.ArgumentParser:
         "-m", "--marker", metavar="EXPR", help="only tests matching this pytest marker expression"
     )
     parser.add_argument(
-        "--junit", metavar="FILE", help="JUnit report (default <reports-dir>/api.xml)"
+        "--junit",
+        metavar="FILE",
+        help="JUnit report (default <reports-dir>/api.xml, or api-shard-I.xml)",
+    )
+    shards = parser.add_argument_group(
+        "sharding",
+        "run one of N groups balanced by the durations in the history (see testgate shard)",
+    )
+    shards.add_argument(
+        "--shards",
+        metavar="N",
+        help="number of groups (env TESTGATE_SHARDS, or GitLab's CI_NODE_TOTAL)",
+    )
+    shards.add_argument(
+        "--shard-index",
+        metavar="I",
+        help="this runner's group, 1..N (env TESTGATE_SHARD_INDEX, or GitLab's CI_NODE_INDEX)",
+    )
+    shards.add_argument(
+        "--history", metavar="FILE", help="history with test durations (env TESTGATE_HISTORY_FILE)"
+    )
+    shards.add_argument(
+        "--durations",
+        metavar="FILE",
+        help="pytest-split .test_durations file (env TESTGATE_DURATIONS)",
     )
     return parser
 
@@ -114,6 +140,27 @@ def service_for(
         yield child
 
 
+def _select_shard(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    tests: Path,
+    extra: list[str],
+    position: tuple[int, int],
+    platform: Platform,
+) -> list[str]:
+    """This runner's share of the API tests: pytest node ids balanced by recorded duration."""
+    n, i = position
+    ids = runner.collect_tests(tests, env=env, extra_args=extra, what="API tests")
+    durations, _ = durations_for(env, history=args.history, durations=args.durations)
+    plan = shard.plan_shards(ids, shard.lookup_durations(ids, durations), n)
+    mine = plan.shards[i - 1]
+    platform.info(
+        f"shard {i}/{n}: {len(mine.tests)} of {len(ids)} tests, ~{mine.seconds:.1f}s "
+        f"(ideal {plan.ideal:.1f}s; {plan.unknown} without a recorded duration)"
+    )
+    return list(mine.tests)
+
+
 def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     project = _common.project(env)
     target = environment(args, env, project)
@@ -123,9 +170,20 @@ def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> i
             "no API tests configured",
             hint="pass --tests, set TESTGATE_API_TESTS, or [api-tests] tests in testgate.toml",
         )
-    junit = Path(args.junit) if args.junit else _common.reports_dir(env) / "api.xml"
+    position = shard_position(args.shards, args.shard_index, env)
+    default_junit = f"api-shard-{position[1]}.xml" if position and position[0] > 1 else "api.xml"
+    junit = Path(args.junit) if args.junit else _common.reports_dir(env) / default_junit
     target_url = resolve(args.target_url, env, "TESTGATE_TARGET_URL")
     extra = ["-m", args.marker] if args.marker else []
+    selection = None
+    if position and position[0] > 1:
+        selection = _select_shard(args, env, project.path(tests), extra, position, platform)
+        if not selection:
+            platform.warning(
+                f"shard {position[1]}/{position[0]} has no tests (more shards than tests)"
+            )
+            platform.output("decision", "pass")
+            return ExitCode.OK
     with service_for(target, project, env, target_url=target_url) as child:
         url_var = project.get("api-tests", "url-variable", "TESTGATE_TARGET_URL")
         with platform.group(f"API tests against {target.name} ({child.get(url_var)})"):
@@ -136,6 +194,7 @@ def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> i
                 extra_args=extra,
                 on_line=platform.info,
                 what="API tests",
+                selection=selection,
             )
     status = "✅ PASS" if run.passed else "❌ FAIL"
     platform.summary(f"### API tests against `{target.name}` — {status}\n\nJUnit: `{junit}`\n")

@@ -89,26 +89,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _durations(
-    args: argparse.Namespace, env: Mapping[str, str]
+def durations_for(
+    env: Mapping[str, str],
+    *,
+    history: str | None = None,
+    durations: str | None = None,
+    runs: str | int | None = None,
 ) -> tuple[dict[str, float], hist.History | None]:
-    durations: dict[str, float] = {}
-    history = None
-    history_file = Path(resolve(args.history, env, "TESTGATE_HISTORY_FILE", DEFAULT_HISTORY))
-    if history_file.is_file() or args.history:
-        history = hist.read_history(history_file)
-        runs = positive_int(
-            resolve(args.runs, env, "TESTGATE_SHARD_RUNS", 10), "runs", "TESTGATE_SHARD_RUNS"
+    """Known test durations: the history's recent runs, then a pytest-split file on top.
+
+    Shared with ``testgate api-tests --shards``.
+    """
+    found: dict[str, float] = {}
+    loaded = None
+    history_file = Path(resolve(history, env, "TESTGATE_HISTORY_FILE", DEFAULT_HISTORY))
+    if history_file.is_file() or history:
+        loaded = hist.read_history(history_file)
+        last = positive_int(
+            resolve(runs, env, "TESTGATE_SHARD_RUNS", 10), "runs", "TESTGATE_SHARD_RUNS"
         )
-        durations.update(hist.durations_from_history(history, last=runs))
-    durations_file = resolve(args.durations, env, "TESTGATE_DURATIONS")
+        found.update(hist.durations_from_history(loaded, last=last))
+    durations_file = resolve(durations, env, "TESTGATE_DURATIONS")
     if durations_file:
-        durations.update(shard.load_durations(Path(durations_file)))
-    return durations, history
+        found.update(shard.load_durations(Path(durations_file)))
+    return found, loaded
+
+
+def shard_position(
+    shards: str | int | None, index: str | int | None, env: Mapping[str, str]
+) -> tuple[int, int] | None:
+    """(N, I) from the flags, TESTGATE_SHARDS/TESTGATE_SHARD_INDEX or GitLab's CI_NODE_*; None if unset.
+
+    Raises:
+        ConfigError: only one of the two is set, or I is not in 1..N.
+    """
+    ci = ci_context(env)
+    total = resolve(shards, {}, "", ci.shard_total)
+    position = resolve(index, {}, "", ci.shard_index)
+    if not total and not position:
+        return None
+    if not total or not position:
+        missing = [n for n, v in (("shards", total), ("index", position)) if not v]
+        raise ConfigError(
+            f"{' and '.join(missing)} not set",
+            hint="pass --shards N --index I (or env TESTGATE_SHARDS / TESTGATE_SHARD_INDEX)",
+        )
+    n = positive_int(total, "shards", "TESTGATE_SHARDS")
+    i = positive_int(position, "index", "TESTGATE_SHARD_INDEX")
+    if i > n:
+        raise ConfigError(
+            f"index {i} is out of range for {n} shards (1..{n})",
+            hint="the index is 1-based: pass --index 1 to --index N",
+        )
+    return n, i
 
 
 def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    durations, history = _durations(args, env)
+    durations, history = durations_for(
+        env, history=args.history, durations=args.durations, runs=args.runs
+    )
     tests_from = resolve(args.tests_from, env, "TESTGATE_TESTS_FROM")
     if tests_from == "-":
         tests = shard.read_test_list(None, sys.stdin.read())
@@ -122,22 +161,13 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         print(f"wrote {len(chosen)} durations to {args.write_durations}", file=sys.stderr)
         return ExitCode.OK
 
-    ci = ci_context(env)
-    total = resolve(args.shards, {}, "", ci.shard_total)
-    index = resolve(args.index, {}, "", ci.shard_index)
-    if not total or not index:
-        missing = [n for n, v in (("shards", total), ("index", index)) if not v]
+    position = shard_position(args.shards, args.index, env)
+    if position is None:
         raise ConfigError(
-            f"{' and '.join(missing)} not set",
+            "shards and index not set",
             hint="pass --shards N --index I (or env TESTGATE_SHARDS / TESTGATE_SHARD_INDEX)",
         )
-    n = positive_int(total, "shards", "TESTGATE_SHARDS")
-    i = positive_int(index, "index", "TESTGATE_SHARD_INDEX")
-    if i > n:
-        raise ConfigError(
-            f"index {i} is out of range for {n} shards (1..{n})",
-            hint="the index is 1-based: pass --index 1 to --index N",
-        )
+    n, i = position
     if not tests:
         raise ConfigError(
             "no tests to split: no --tests-from list and no runs in the history",
