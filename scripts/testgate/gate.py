@@ -1,8 +1,9 @@
 """The gate: a merged :class:`Report` and a :class:`Policy` in, one decision out.
 
-Fails closed: unreadable inputs make the decision ``error`` (exit 3); zero tests,
-suite-level errors, failures beyond the allowed number, a low pass rate or a
-missing required suite make it ``fail`` (exit 1).
+Fails closed: unreadable inputs and zero test cases make the decision ``error``
+(exit 3: nothing to decide on); all tests skipped, suite-level errors, failures
+beyond the allowed number, a low pass rate or a missing required suite make it
+``fail`` (exit 1).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def decide_gate(
         if policy.allow_bad_files:
             warnings.append(f"ignored (allow-bad-files): {msg}")
         else:
-            errors.append(msg)
+            errors.append(f"unreadable report {msg}")
 
     # Quarantine: excused failures do not count; expired entries count again and are listed.
     quarantined: list[Quarantined] = []
@@ -141,7 +142,8 @@ def decide_gate(
     executed = t.tests - t.skipped
     if t.tests == 0:
         if not policy.allow_empty:
-            reasons.append("no test cases were found (allow-empty is false)")
+            # Nothing to decide on: "could not decide" (exit 3), like an unreadable report.
+            errors.append("no test cases were found (allow-empty is false)")
     else:
         if executed == 0 and not policy.allow_empty:
             reasons.append(f"no test ran: all {_plural(t.tests, 'test')} were skipped")
@@ -227,7 +229,7 @@ def decide_gate(
 
     if errors:
         decision = "error"
-        reasons = [*(f"unreadable report {e}" for e in errors), *reasons]
+        reasons = [*errors, *reasons]
     elif reasons:
         decision = "fail"
     else:
