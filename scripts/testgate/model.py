@@ -14,10 +14,6 @@ PASSED = "passed"
 FAILED = "failed"
 ERROR = "error"
 SKIPPED = "skipped"
-OUTCOMES = (PASSED, FAILED, ERROR, SKIPPED)
-
-# Precedence when a test case carries several results: error > failure > skipped > passed.
-SEVERITY = {PASSED: 0, SKIPPED: 1, FAILED: 2, ERROR: 3}
 
 
 def make_test_id(classname: str, name: str, suite: str) -> str:
@@ -131,22 +127,6 @@ class Totals:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class TestRecord:
-    """One test case (only collected when per-test output is asked for)."""
-
-    __test__ = False  # not a pytest test class
-
-    id: str
-    suite: str
-    classname: str
-    name: str
-    outcome: str
-    time: float
-    flaky: bool
-    message: str = ""
-
-
 @dataclass(frozen=True)
 class Report:
     """Everything read from the input files, merged."""
@@ -160,7 +140,7 @@ class Report:
     slowest: tuple[tuple[str, float], ...]
     warnings: tuple[str, ...]
     tests_file: Path | None = None
-    """JSON-lines spool of :class:`TestRecord` fields, when per-test output was asked for."""
+    """JSON-lines spool of per-test records (``junit.read_tests``), when asked for."""
 
     @property
     def file_errors(self) -> tuple[FileResult, ...]:
