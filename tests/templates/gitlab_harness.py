@@ -212,7 +212,19 @@ class PipelineRun:
         return f"exit {self.returncode}, jobs {self.jobs}\n{self.output[-6000:]}"
 
 
-_RESULT = re.compile(r"^\s*(PASS|FAIL|WARN|SKIP)\s+(?:\[[^\]]*\]\s+)?(\S+)\s*$", re.MULTILINE)
+_RESULT = re.compile(
+    r"^\s*(PASS|FAIL|WARN|SKIP)\s+(?:\[[^\]]*\]\s+)?(\S+?)(?::\s+\[(\d+/\d+)\])?\s*$", re.MULTILINE
+)
+
+
+def job_results(output: str) -> dict[str, str]:
+    """Job name -> PASS | FAIL | WARN ... from gitlab-ci-local's summary.
+
+    A ``parallel:`` job, "name: [1/2]" in gitlab-ci-local, gets GitLab's name "name 1/2".
+    """
+    return {
+        f"{name} {part}" if part else name: status for status, name, part in _RESULT.findall(output)
+    }
 
 
 def run_pipeline(
@@ -246,5 +258,5 @@ def run_pipeline(
         check=False,
     )
     output = proc.stdout + proc.stderr
-    jobs = {name: status for status, name in _RESULT.findall(output)}
+    jobs = job_results(output)
     return PipelineRun(returncode=proc.returncode, output=output, jobs=jobs, stdout=proc.stdout)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -87,6 +88,7 @@ after-report:
     - when: always
   script:
     - echo "decision from dotenv=$TESTGATE_OUT_DECISION tests=$TESTGATE_OUT_TESTS"
+    - echo "history from dotenv runs=$TESTGATE_OUT_HISTORY_RUNS flaky=$TESTGATE_OUT_FLAKY_COUNT"
 """
 
 
@@ -109,7 +111,7 @@ def direct_report(repo: Path, tmp: Path) -> dict:
     xmls = sorted(
         str(p.relative_to(repo))
         for p in (repo / "reports").glob("*.xml")
-        if not p.name.startswith("testgate-report")
+        if not p.name.startswith("testgate-report") and p.name != "merged.xml"
     )
     assert xmls, "the pipeline left no JUnit files"
     proc = subprocess.run(
@@ -163,27 +165,50 @@ def report_only_repo(tmp_path: Path) -> Path:
     )
 
 
-@pytest.mark.parametrize(
-    ("case", "decision", "tests"), [("passing", "pass", 2), ("failing", "fail", 3)]
-)
-def test_report_template_decides_like_testgate(
-    gcl: str, tmp_path: Path, case: str, decision: str, tests: int
-) -> None:
+def test_report_template_decides_like_testgate_and_keeps_history(gcl: str, tmp_path: Path) -> None:
+    """Two pipelines on one commit, green then red: each report job decides like testgate, and
+    the history cache carries the first run into the second, which flags the flipped test."""
     repo = report_only_repo(tmp_path)
-    run = run_pipeline(repo, {**SKIP_INSTALL, "JUNIT_CASE": case})
+    cases = [("passing", "pass", 2, 1), ("failing", "fail", 3, 2)]
+    for case, decision, tests, runs in cases:
+        # Only the cache may carry the history: no reports or job folders from the last run.
+        for leftover in (repo / "reports", repo / ".gitlab-ci-local" / "builds"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        run = run_pipeline(repo, {**SKIP_INSTALL, "JUNIT_CASE": case})
 
-    expected_jobs = {"unit-tests": "PASS", "svc-test-report": "PASS", "after-report": "PASS"}
-    if case == "failing":
-        expected_jobs = {"unit-tests": "FAIL", "svc-test-report": "FAIL", "after-report": "PASS"}
-    assert run.jobs == expected_jobs, run.explain()
-    assert (run.returncode == 0) == (case == "passing"), run.explain()
-    assert "testgate 0.1.0" in run.output, "the base job runs testgate --version"
+        expected_jobs = {"unit-tests": "PASS", "svc-test-report": "PASS", "after-report": "PASS"}
+        if case == "failing":  # the history step ran, yet the gate still fails the job
+            expected_jobs = {
+                "unit-tests": "FAIL",
+                "svc-test-report": "FAIL",
+                "after-report": "PASS",
+            }
+        assert run.jobs == expected_jobs, run.explain()
+        assert (run.returncode == 0) == (case == "passing"), run.explain()
+        assert "testgate 0.1.0" in run.output, "the base job runs testgate --version"
 
-    pipeline = assert_same_decision(repo, tmp_path, run)
-    assert pipeline["decision"] == decision
-    assert pipeline["totals"]["tests"] == tests
-    # the dotenv outputs reached the next job as variables
-    assert f"decision from dotenv={decision} tests={tests}" in run.output, run.explain()
+        pipeline = assert_same_decision(repo, tmp_path, run)
+        assert pipeline["decision"] == decision
+        assert pipeline["totals"]["tests"] == tests
+        assert len(pipeline["tests"]) == tests, "--json-tests: the history needs every test"
+        # the dotenv outputs reached the next job as variables
+        assert f"decision from dotenv={decision} tests={tests}" in run.output, run.explain()
+        outputs = dotenv(repo / "reports" / "testgate.env")
+        assert outputs["TESTGATE_OUT_HISTORY_RUNS"] == str(runs), run.explain()
+        assert f"history from dotenv runs={runs} " in run.output, run.explain()
+        page = (repo / "reports" / "testgate-report.html").read_text(encoding="utf-8")
+        assert f'data-testid="decision">{decision.upper()}<' in page
+        assert "<svg" in (repo / "reports" / "history-trend.svg").read_text(encoding="utf-8")
+        merged = (repo / "reports" / "merged.xml").read_text(encoding="utf-8")
+        assert merged.count("<testcase") == tests, "the merged JUnit for TestRail"
+
+    # passed, then failed on the same commit: flaky
+    assert outputs["TESTGATE_OUT_FLAKY_COUNT"] == "1", outputs
+    assert outputs["TESTGATE_OUT_FLAKY_TESTS"] == "svc.test_a::test_two", outputs
+    assert "svc.test_a::test_two" in page
+    cache = repo / ".gitlab-ci-local" / "cache" / "testgate-history-feature-demo"
+    history = json.loads((cache / ".testgate-history" / "history.json").read_text("utf-8"))
+    assert len(history["runs"]) == 2, "the failed job saved its cache too (when: always)"
 
 
 def test_include_project_is_served_from_the_prefilled_cache(gcl: str, tmp_path: Path) -> None:

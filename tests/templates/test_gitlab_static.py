@@ -26,8 +26,25 @@ KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Inputs that shape the GitLab jobs themselves rather than reach testgate.
 STRUCTURAL = {"job-prefix", "stage", "needs", "python-version", "timeout-minutes", "deploy-job"}
 # Tool inputs keep the tool's own variable name (STYLE.md section 2).
-TOOL_VARS = {"broker-url": "PACT_BROKER_BASE_URL"}
+TOOL_VARS = {"broker-url": "PACT_BROKER_BASE_URL", "testrail-host": "TESTRAIL_HOST"}
 GITLAB_ONLY = {"job-prefix", "stage", "needs", "deploy-job", "record-deployment"}
+# Wave 2 inputs (results over time, TestRail, sharding) the GitHub workflows are still gaining;
+# drop a name here once .github/workflows has it.
+GITHUB_PENDING = {
+    "history",
+    "history-max-runs",
+    "history-window",
+    "flaky-max-flips",
+    "testrail",
+    "testrail-host",
+    "testrail-project",
+    "testrail-suite-id",
+    "testrail-suite",
+    "testrail-run-name",
+    "testrail-close-run",
+    "shards",
+    "alert-attempts",
+}
 # Keywords that, at the top level of an include, would change every job of the caller.
 GLOBAL_KEYWORDS = {"default", "image", "services", "before_script", "after_script", "cache"}
 
@@ -168,7 +185,7 @@ def test_test_jobs_keep_junit_and_dotenv_even_when_failing(name: str) -> None:
         "provider-verification": {
             "pact-provider-verification": "reports/provider-verification.xml"
         },
-        "api-tests": {"pact-api-tests": "reports/api.xml"},
+        "api-tests": {"pact-api-tests": "reports/api*.xml"},  # api.xml or api-shard-<i>.xml
         "monitor": {"pact-monitor": "reports/monitor.xml"},
     }.get(name)
     if expected:
@@ -289,7 +306,7 @@ def test_same_input_names_as_the_github_workflows(name: str) -> None:
     for path in twins:
         on = load_yaml(path.read_text(encoding="utf-8")).get(True) or {}  # YAML 1.1: on -> True
         github |= set((on["workflow_call"].get("inputs") or {}).keys())
-    missing = set(template(name).inputs) - GITLAB_ONLY - github
+    missing = set(template(name).inputs) - GITLAB_ONLY - github - GITHUB_PENDING
     assert not missing, f"{name}: GitLab inputs with no GitHub twin: {sorted(missing)}"
 
 
@@ -359,3 +376,157 @@ def test_docs_generator_check_mode_fails_on_drift(tmp_path: Path) -> None:
     assert gen.main(["--readme", str(readme)]) == 0
     assert gen.main(["--check", "--readme", str(readme)]) == 0
     assert "| `target-url` |" in readme.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Results over time (wave 2): history cache, report outputs, sharding, TestRail.
+
+HISTORY_CACHE = {
+    "key": "testgate-history-$CI_COMMIT_REF_SLUG",
+    "fallback_keys": ["testgate-history-$CI_DEFAULT_BRANCH"],
+    "paths": [".testgate-history/"],
+}
+
+
+def test_report_job_keeps_the_history_in_a_cache_saved_even_when_the_gate_fails() -> None:
+    job = visible_jobs("test-report")["pact-test-report"]
+    history, pip = job["cache"]
+    assert {k: history[k] for k in HISTORY_CACHE} == HISTORY_CACHE
+    assert history["policy"] == "pull-push"
+    assert history["when"] == "always", "a red run belongs in the history too"
+    assert pip == {"key": "testgate-pip", "paths": [".cache/pip"]}, (
+        "the job cache replaces the base's"
+    )
+    variables = job["variables"]
+    assert variables["TESTGATE_HISTORY_FILE"].startswith(history["paths"][0])
+    assert variables["TESTGATE_HISTORY"] is True, "input history, default true"
+
+
+def test_report_job_exposes_the_html_page_and_keeps_the_history_outputs() -> None:
+    job = visible_jobs("test-report")["pact-test-report"]
+    artifacts = job["artifacts"]
+    assert artifacts["when"] == "always"
+    assert artifacts["expose_as"] == "testgate report"
+    # the merge request link goes to the first path: the page itself, not the file browser
+    assert artifacts["paths"][0] == "reports/testgate-report.html"
+    assert {
+        "reports/testgate-report.json",
+        "reports/history-trend.svg",
+        "reports/merged.xml",
+    } <= set(artifacts["paths"])
+    for path in artifacts["paths"]:  # expose_as ignores globs and variables
+        assert "*" not in path, path
+        assert "$" not in path, path
+    assert artifacts["reports"]["dotenv"] == "reports/testgate.env"
+
+
+def test_api_tests_shards_run_in_parallel_and_read_the_history() -> None:
+    job = template("api-tests").jobs({"shards": 3})["pact-api-tests"]
+    assert job["parallel"] == 3
+    assert job["variables"]["TESTGATE_SHARDS"] == 3
+    history, pip = job["cache"]
+    assert {k: history[k] for k in HISTORY_CACHE} == HISTORY_CACHE
+    assert history["policy"] == "pull", "shards only read the durations; the report job writes"
+    assert pip["key"] == "testgate-pip"
+    report = visible_jobs("test-report")["pact-test-report"]
+    assert job["variables"]["TESTGATE_HISTORY_FILE"] == report["variables"]["TESTGATE_HISTORY_FILE"]
+    # every shard's JUnit (api-shard-<i>.xml) reaches the test tab and the report's default glob
+    assert job["artifacts"]["reports"]["junit"] == "reports/api*.xml"
+    assert template("test-report").inputs["report-paths"]["default"] == "reports/*.xml"
+    assert template("api-tests").inputs["shards"] == {
+        "type": "number",
+        "default": 1,
+        "description": template("api-tests").inputs["shards"]["description"],
+    }
+
+
+def test_testrail_job_is_optional_pinned_and_runs_after_a_failed_gate() -> None:
+    jobs = template("test-report").jobs({"testrail": True})
+    job = jobs["pact-testrail-upload"]
+    assert job["needs"] == ["pact-test-report"]
+    assert job["rules"][0] == {"if": '"true" != "true"', "when": "never"}
+    assert job["rules"][1] == [".testgate-test-report-base", "rules"]
+    assert {"when": "always"} in jobs[".testgate-test-report-base"]["rules"]
+    off = template("test-report").jobs()["pact-testrail-upload"]
+    assert off["rules"][0] == {"if": '"false" != "true"', "when": "never"}, "off by default"
+    variables = job["variables"]
+    assert variables["TESTGATE_TRCLI_VERSION"] == "1.15.3"
+    assert variables["TESTGATE_TESTRAIL_JUNIT"] == "reports/merged.xml"
+    assert variables["TESTGATE_TRCLI"].endswith("/.trcli-venv/bin/trcli")
+    assert "TESTGATE_DRY_RUN" not in variables, "the report's dry-run must not reach trcli"
+    script = "\n".join(job["script"])
+    assert '"trcli==$TESTGATE_TRCLI_VERSION"' in script
+    assert script.rstrip().endswith("testgate testrail upload")
+    for secret in ("TESTRAIL_USER", "TESTRAIL_KEY", "TESTRAIL_PASSWORD"):
+        assert secret not in repr(job), f"{secret} comes from a masked CI/CD variable only"
+
+
+FAKE_TESTGATE = """#!/bin/sh
+case "$1" in
+  report)
+    echo "$1" >> "$RECORD"
+    if [ "$FAKE_JSON" = 1 ]; then mkdir -p "$(dirname "$TESTGATE_REPORT_JSON")"; echo {} > "$TESTGATE_REPORT_JSON"; fi
+    exit "$FAKE_REPORT_EXIT";;
+  history)
+    echo "$1 $2" >> "$RECORD"
+    [ "$2" = "$FAKE_HISTORY_FAILS" ] && exit 3; exit 0;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("report_exit", "json", "history", "history_fails", "exit_code", "calls"),
+    [
+        pytest.param(0, 1, "true", "", 0, ["report", "history record", "history html"], id="green"),
+        pytest.param(
+            1, 1, "true", "", 1, ["report", "history record", "history html"], id="red-recorded"
+        ),
+        pytest.param(1, 1, "true", "record", 1, ["report", "history record"], id="red-stays-red"),
+        pytest.param(
+            0,
+            1,
+            "true",
+            "html",
+            3,
+            ["report", "history record", "history html"],
+            id="history-error",
+        ),
+        pytest.param(0, 1, "false", "", 0, ["report"], id="history-off"),
+        pytest.param(3, 0, "true", "", 3, ["report"], id="no-report-json"),
+    ],
+)
+def test_report_script_keeps_the_gate_exit_code_and_records_history(
+    tmp_path: Path,
+    report_exit: int,
+    json: int,
+    history: str,
+    history_fails: str,
+    exit_code: int,
+    calls: list[str],
+) -> None:
+    """The job's own script under bash -e (like the runner), with a recording testgate."""
+    job = visible_jobs("test-report")["pact-test-report"]
+    fake = tmp_path / "bin" / "testgate"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_TESTGATE, encoding="utf-8")
+    fake.chmod(0o755)
+    record = tmp_path / "record"
+    env = {
+        "PATH": f"{fake.parent}:/usr/bin:/bin",
+        "RECORD": str(record),
+        "FAKE_JSON": str(json),
+        "FAKE_REPORT_EXIT": str(report_exit),
+        "FAKE_HISTORY_FAILS": history_fails,
+        **{k: str(v) for k, v in job["variables"].items()},
+        "TESTGATE_HISTORY": history,
+    }
+    proc = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == exit_code, proc.stdout + proc.stderr
+    assert record.read_text(encoding="utf-8").splitlines() == calls
