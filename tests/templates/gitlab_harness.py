@@ -217,6 +217,11 @@ _RESULT = re.compile(
 )
 
 
+def gitlab_name(name: str) -> str:
+    """GitLab's name of a job gitlab-ci-local lists: "name: [1/2]" (parallel:) is "name 1/2"."""
+    return re.sub(r":\s+\[(\d+/\d+)\]$", r" \1", name)
+
+
 def job_results(output: str) -> dict[str, str]:
     """Job name -> PASS | FAIL | WARN ... from gitlab-ci-local's summary.
 

@@ -32,6 +32,7 @@ from gitlab_harness import (
     VERSION,
     PipelineRun,
     gitlab_ci_local,
+    gitlab_name,
     make_service_repo,
     run_pipeline,
     template,
@@ -327,8 +328,21 @@ def test_pip_resolves_the_requirement_the_base_job_builds(tmp_path: Path) -> Non
 # ---------------------------------------------------------------------------------------------
 # The example pipeline (gitlab/example*.gitlab-ci.yml) on the example services.
 
-EXAMPLE_TEST_JOBS = ("pact-consumer-contracts", "pact-provider-verification", "pact-api-tests")
+# api-tests runs as two parallel jobs in the examples (shards: 2)
+API_SHARDS = ("pact-api-tests 1/2", "pact-api-tests 2/2")
+EXAMPLE_TEST_JOBS = ("pact-consumer-contracts", "pact-provider-verification", *API_SHARDS)
 DEPLOY_JOBS = ("pact-can-i-deploy", "deploy-prod", "pact-record-deployment", "pact-monitor")
+
+
+def api_tests_shard() -> bool:
+    """Whether this testgate's api-tests selects its shard (--shards)."""
+    proc = subprocess.run(
+        [str(VENV / "bin" / "testgate"), "api-tests", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "--shards" in proc.stdout
 
 
 def example_ready() -> None:
@@ -396,6 +410,13 @@ def test_example_pipeline_passes(passing_example) -> None:
     pipeline = assert_same_decision(repo, tmp, run)
     assert pipeline["decision"] == "pass"
     assert pipeline["totals"]["tests"] > 0
+    if api_tests_shard():
+        # each shard ran its share, and the report merged both: every API test exactly once
+        shard_files = sorted(p.name for p in (repo / "reports").glob("api*.xml"))
+        assert shard_files == ["api-shard-1.xml", "api-shard-2.xml"], run.explain()
+        api = [t for t in pipeline["tests"] if ".tests.api." in t["id"]]
+        assert api, pipeline["tests"]
+        assert len({t["id"] for t in api}) == len(api)
     assert pipeline["totals"]["failed"] == pipeline["totals"]["errors"] == 0
     record_result(record, run, pipeline)
 
@@ -474,13 +495,13 @@ def active_jobs(repo: Path, *extra: str) -> set[str]:
     run = run_pipeline(repo, SKIP_INSTALL, "--list-json", *extra)
     assert run.returncode == 0, run.explain()
     listing = json.loads(run.stdout)
-    return {job["name"] for job in listing if job["when"] != "never"}
+    return {gitlab_name(job["name"]) for job in listing if job["when"] != "never"}
 
 
 TEST_JOBS = {
     "pact-consumer-contracts",
     "pact-provider-verification",
-    "pact-api-tests",
+    *API_SHARDS,
     "pact-test-report",
 }
 
@@ -682,7 +703,7 @@ def test_blue_green_promotes_a_candidate_that_passes(blue_green) -> None:
         [
             "pact-can-i-deploy",
             "deploy-candidate",
-            "candidate-api-tests",
+            "candidate-api-tests 1/1",
             "candidate-provider-verification",
             "switch-over",
             "pact-record-deployment",
