@@ -719,6 +719,8 @@ def test_blue_green_refuses_a_candidate_that_breaks_the_contract(blue_green) -> 
     run, deployments, report = blue_green(candidate_breaks=True)
     assert run.returncode != 0, run.explain()
     assert run.jobs.get("candidate-provider-verification") == "FAIL", run.explain()
+    # the candidate drops price: its API tests fail as well (either alone blocks the switch)
+    assert run.jobs.get("candidate-api-tests 1/1") == "FAIL", run.explain()
     assert "switch-over" not in run.jobs, "traffic never moves to a failing candidate"
     assert "pact-record-deployment" not in run.jobs
     assert run.jobs.get("pact-test-report") == "FAIL", run.explain()
