@@ -155,21 +155,35 @@ def assert_same_decision(repo: Path, tmp: Path, run: PipelineRun) -> dict:
     return pipeline
 
 
-def report_only_repo(tmp_path: Path) -> Path:
+def report_only_repo(tmp_path: Path, branch: str = "feature/demo", extra_jobs: str = "") -> Path:
     repo = tmp_path / "svc"
     (repo / "junit").mkdir(parents=True)
     (repo / "junit" / "passing.xml").write_text(PASSING_XML, encoding="utf-8")
     (repo / "junit" / "failing.xml").write_text(FAILING_XML, encoding="utf-8")
-    (repo / "example.gitlab-ci.yml").write_text(REPORT_ONLY_PIPELINE, encoding="utf-8")
+    (repo / "gate.toml").write_text("# gate policy\n", encoding="utf-8")
+    pipeline = REPORT_ONLY_PIPELINE + extra_jobs
+    (repo / "example.gitlab-ci.yml").write_text(pipeline, encoding="utf-8")
     return make_service_repo(
-        repo, pipeline_file=repo / "example.gitlab-ci.yml", with_examples=False
+        repo, pipeline_file=repo / "example.gitlab-ci.yml", branch=branch, with_examples=False
     )
+
+
+def readme_snippet(job: str) -> str:
+    """The YAML snippet of gitlab/README.md that defines ``job``."""
+    text = (GITLAB_DIR / "README.md").read_text(encoding="utf-8")
+    (snippet,) = [
+        s for s in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if f"\n{job}:" in "\n" + s
+    ]
+    return snippet
 
 
 def test_report_template_decides_like_testgate_and_keeps_history(gcl: str, tmp_path: Path) -> None:
     """Two pipelines on one commit, green then red: each report job decides like testgate, and
-    the history cache carries the first run into the second, which flags the flipped test."""
-    repo = report_only_repo(tmp_path)
+    the history cache carries the first run into the second, which flags the flipped test.
+    Then the README's scheduled quarantine job turns it into a quarantine entry."""
+    repo = report_only_repo(
+        tmp_path, branch="main", extra_jobs="\n" + readme_snippet("quarantine-suggest")
+    )
     cases = [("passing", "pass", 2, 1), ("failing", "fail", 3, 2)]
     for case, decision, tests, runs in cases:
         # Only the cache may carry the history: no reports or job folders from the last run.
@@ -207,9 +221,18 @@ def test_report_template_decides_like_testgate_and_keeps_history(gcl: str, tmp_p
     assert outputs["TESTGATE_OUT_FLAKY_COUNT"] == "1", outputs
     assert outputs["TESTGATE_OUT_FLAKY_TESTS"] == "svc.test_a::test_two", outputs
     assert "svc.test_a::test_two" in page
-    cache = repo / ".gitlab-ci-local" / "cache" / "testgate-history-feature-demo"
+    cache = repo / ".gitlab-ci-local" / "cache" / "testgate-history-main"
     history = json.loads((cache / ".testgate-history" / "history.json").read_text("utf-8"))
     assert len(history["runs"]) == 2, "the failed job saved its cache too (when: always)"
+
+    schedule = {**SKIP_INSTALL, "CI_PIPELINE_SOURCE": "schedule"}
+    quiet = ("--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
+    run = run_pipeline(repo, schedule, *quiet, "quarantine-suggest")
+    assert run.jobs == {"quarantine-suggest": "PASS"}, run.explain()
+    policy = (repo / "gate.toml").read_text(encoding="utf-8")
+    assert "[[quarantine]]" in policy, run.explain()
+    assert 'owner = "team-inventory"' in policy
+    assert "svc.test_a::test_two" in policy
 
 
 def test_include_project_is_served_from_the_prefilled_cache(gcl: str, tmp_path: Path) -> None:
