@@ -2,7 +2,12 @@
 // Loads vars/*.groovy as scripts over one binding of recording stubs (sh runs for real with
 // /bin/sh -xe, as Jenkins does), runs scenarios from a JSON file and writes what happened as JSON.
 // Usage: groovy jenkins/test/harness.groovy LIBRARY_DIR SCENARIOS.json RESULTS.json
-// A scenario: {name, workspace, script | jenkinsfile, args, env, credentials, params}.
+// A scenario: {name, workspace, script | jenkinsfile, args, env, credentials, params,
+// artifacts (where archiveArtifacts keeps files; default <workspace>@artifacts),
+// previousArtifacts (the last completed build's artifacts, for copyArtifacts), copyArtifactsError}.
+// In package hudson so that the library can catch hudson.AbortException as in Jenkins.
+package hudson
+
 import groovy.json.JsonOutput
 import groovy.json.JsonSlurper
 import java.util.concurrent.TimeUnit
@@ -286,12 +291,16 @@ class Harness {
     Binding binding = new Binding()
     GroovyShell shell
     long shTimeoutSeconds = 600
+    File artifacts
+    File previousArtifacts
+    String copyArtifactsError
 
     Harness(File lib, File workspace, Map env, Map credentials, Map params) {
         this.lib = lib
         this.workspace = workspace
         this.cwd = workspace
         this.credentials = credentials ?: [:]
+        this.artifacts = new File(workspace.path + '@artifacts')
         globalEnv.putAll(System.getenv())
         globalEnv.putAll([
             WORKSPACE   : workspace.path,
@@ -509,6 +518,56 @@ class Harness {
     Object archiveArtifacts(Object arg) {
         recordFiles('archiveArtifacts', 'artifacts', 'allowEmptyArchive', arg,
                     'No artifacts found that match the file pattern')
+        // Keep them, as Jenkins keeps a build's artifacts: the next build may copyArtifacts them.
+        calls[-1].files.each { String rel ->
+            File dest = new File(artifacts, rel)
+            dest.parentFile.mkdirs()
+            dest.bytes = new File(cwd, rel).bytes
+        }
+        null
+    }
+
+    /** copyArtifacts (Copy Artifact plugin) from previousArtifacts, the last completed build's. */
+    Object copyArtifacts(Map opts) {
+        Map call = [step: 'copyArtifacts', projectName: opts.projectName, selector: opts.selector?.type,
+                    filter: opts.filter, target: opts.target, optional: opts.optional ?: false,
+                    fingerprintArtifacts: opts.fingerprintArtifacts, files: []]
+        record(call)
+        if (copyArtifactsError) {
+            throw new AbortException(copyArtifactsError)
+        }
+        List<Pattern> regexes = (opts.filter ?: '**').toString().split(',')*.trim().collect { antToRegex(it) }
+        if (previousArtifacts?.exists()) {
+            previousArtifacts.eachFileRecurse(groovy.io.FileType.FILES) { File f ->
+                String rel = previousArtifacts.toPath().relativize(f.toPath()).toString().replace(File.separator, '/')
+                if (regexes.any { it.matcher(rel).matches() }) {
+                    File dest = new File(resolve(opts.target ?: '.'), rel)
+                    dest.parentFile.mkdirs()
+                    dest.bytes = f.bytes
+                    call.files << rel
+                }
+            }
+        }
+        if (!call.files) {
+            String message = previousArtifacts ? "Failed to copy artifacts from ${opts.projectName} with filter: ${opts.filter}"
+                                               : "Unable to find a build for artifact copy from: ${opts.projectName}"
+            if (!opts.optional) {
+                throw new AbortException(message)
+            }
+            log << message << '\n'
+        }
+        null
+    }
+
+    /** publishHTML (HTML Publisher plugin): records its target and whether the page is there. */
+    Object publishHTML(Map opts) {
+        Map target = (opts.target ?: opts) as Map
+        File page = new File(resolve(target.reportDir.toString()), target.reportFiles.toString())
+        record([step: 'publishHTML', target: target.collectEntries { k, v -> [(k): v.toString()] }, exists: page.exists()])
+        if (!page.exists() && !(target.allowMissing as boolean)) {
+            throw new AbortException("Specified HTML directory '${target.reportDir}' does not exist.")
+        }
+        null
     }
 
     /** junit and archiveArtifacts: record the pattern and the files it matches; none fails unless allowed. */
@@ -551,6 +610,9 @@ class Harness {
         binding.setVariable('usernamePassword', { Map m -> [type: 'usernamePassword'] + m })
         binding.setVariable('junit', { Object a -> h.junit(a) })
         binding.setVariable('archiveArtifacts', { Object a -> h.archiveArtifacts(a) })
+        binding.setVariable('copyArtifacts', { Map m -> h.copyArtifacts(m) })
+        binding.setVariable('lastCompleted', { -> [type: 'lastCompleted'] })
+        binding.setVariable('publishHTML', { Map m -> h.publishHTML(m) })
         binding.setVariable('readProperties', { Map m -> h.readProperties(m) })
         binding.setVariable('fileExists', { String p -> h.resolve(p).exists() })
         binding.setVariable('pwd', { Object... a ->
@@ -624,7 +686,7 @@ class Harness {
         String library = (code =~ /@Library\('([^']*)'\)/).with { it.find() ? it.group(1) : null }
         [result     : currentBuild.currentResult, error: error, stages: stages, calls: calls,
          log        : log.toString(), description: currentBuild.description, library: library,
-         workspace  : workspace.path]
+         workspace  : workspace.path, artifacts: artifacts.path]
     }
 }
 
@@ -639,6 +701,11 @@ List results = scenarios.collect { Map sc ->
     File ws = new File(sc.workspace as String)
     ws.mkdirs()
     Harness h = new Harness(lib, ws, sc.env as Map, sc.credentials as Map, sc.params as Map)
+    if (sc.artifacts) {
+        h.artifacts = new File(sc.artifacts as String)
+    }
+    h.previousArtifacts = sc.previousArtifacts ? new File(sc.previousArtifacts as String) : null
+    h.copyArtifactsError = sc.copyArtifactsError
     String code = sc.jenkinsfile ? new File(sc.jenkinsfile as String).getText('UTF-8') : sc.script as String
     long t0 = System.nanoTime()
     Map r = h.run(code, sc.name as String, sc.args as Map)
