@@ -1,6 +1,7 @@
 // Runs the read-only smoke checks against an environment (testgate monitor), for a pipeline on a
 // cron trigger: per-check metrics to reports/metrics.prom (and a Pushgateway), alerts on state
-// changes only. Never deploys.
+// changes only. The state comes back from the last completed build's artifacts, so any agent
+// can run the next check. Never deploys.
 
 def call(Map args = [:]) {
     Map cfg = testgateStep.settings('monitor', [
@@ -11,9 +12,16 @@ def call(Map args = [:]) {
         marker                   : '',
         pushgatewayUrl           : '',
         stateFile                : '',
+        alertAttempts            : '',
         timeout                  : '',
         alertWebhookCredentialsId: '',
+        restoreState             : true,
     ], args)
+    String state = cfg.stateFile ?: "${cfg.reportsDir}/monitor-state.json"
+    boolean restore = cfg.restoreState.toString() == 'true'
+    if (restore) {
+        testgateStep.restore(state)
+    }
     List secrets = []
     if (cfg.alertWebhookCredentialsId) {
         secrets << string(credentialsId: cfg.alertWebhookCredentialsId, variable: 'TESTGATE_ALERT_WEBHOOK_URL')
@@ -26,7 +34,10 @@ def call(Map args = [:]) {
         TESTGATE_MARKER         : cfg.marker,
         TESTGATE_PUSHGATEWAY_URL: cfg.pushgatewayUrl,
         TESTGATE_STATE_FILE     : cfg.stateFile,
-        TESTGATE_RUN_URL        : env.BUILD_URL,
+        TESTGATE_ALERT_ATTEMPTS : cfg.alertAttempts,
         TESTGATE_TIMEOUT        : cfg.timeout,
-    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml", commands: [[run: 'testgate monitor', secrets: secrets]]])
+    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml",
+        // the state is archived for the next build (under reportsDir it is archived anyway)
+        archive: restore && !state.startsWith('/') && !state.startsWith("${cfg.reportsDir}/") ? [state] : [],
+        commands: [[run: 'testgate monitor', secrets: secrets]]])
 }

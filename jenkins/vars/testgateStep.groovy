@@ -1,7 +1,8 @@
 // Internal to the testgate library, not meant for Jenkinsfiles: what every step shares.
 // settings() merges a step's arguments over its defaults and rejects unknown names;
 // execute() installs testgate, passes inputs as env vars, runs the commands, and then always
-// publishes the JUnit file, archives reports/ and sets the build description.
+// publishes the JUnit file, archives reports/ and sets the build description; restore() brings
+// back files this job's last completed build archived (the history, the monitor state).
 
 /** The step's arguments over its defaults (plus the common ones); an unknown name is an error. */
 Map settings(String step, Map defaults, Map args) {
@@ -21,7 +22,8 @@ Map settings(String step, Map defaults, Map args) {
  * @param inputs env var name -> value; empty values are left out so testgate's defaults apply
  * @param opts job (summary file name), junit (Ant pattern of the JUnit files to publish, or null),
  *        commands (list of [run: 'testgate ...', broker: true when it needs the broker's credentials,
- *        or secrets: a list of other credential bindings])
+ *        or secrets: a list of other credential bindings]) or run (a closure that runs them itself),
+ *        archive (more workspace-relative files to archive besides reportsDir, or null)
  */
 void execute(Map cfg, Map inputs, Map opts) {
     List vars = [
@@ -39,8 +41,12 @@ void execute(Map cfg, Map inputs, Map opts) {
         timeout(time: cfg.timeoutMinutes as int, unit: 'MINUTES') {
             String bin = testgateInstall(cfg)
             withEnv(["PATH+TESTGATE=${bin}"] + vars) {
-                for (Map command in opts.commands) {
-                    runCommand(command, command.broker ? brokerBindings(cfg) : command.secrets ?: [])
+                if (opts.run) {
+                    opts.run()
+                } else {
+                    for (Map command in opts.commands) {
+                        runCommand(command, command.broker ? brokerBindings(cfg) : command.secrets ?: [])
+                    }
                 }
             }
         }
@@ -48,8 +54,28 @@ void execute(Map cfg, Map inputs, Map opts) {
         if (opts.junit) {
             junit(testResults: opts.junit, allowEmptyResults: true)
         }
-        archiveArtifacts(artifacts: "${cfg.reportsDir}/**", allowEmptyArchive: true)
+        List patterns = ["${cfg.reportsDir}/**"] + (opts.archive ?: [])
+        archiveArtifacts(artifacts: patterns.join(','), allowEmptyArchive: true)
         describe(cfg.reportsDir.toString())
+    }
+}
+
+/**
+ * Copies `file` (workspace-relative) from what this job's last completed build archived, with the
+ * Copy Artifact plugin; a first build, or a build that archived none, leaves the workspace as it is.
+ * A job that may not copy from itself (Copy Artifact's production mode) only gets a message.
+ */
+void restore(String file) {
+    if (!file || file.startsWith('/')) {
+        echo "testgate: ${file ?: 'nothing'} is not a workspace-relative path, so it is not restored from the last build"
+        return
+    }
+    try {
+        copyArtifacts(projectName: "/${env.JOB_NAME}", selector: lastCompleted(), filter: file,
+                      target: '.', optional: true, fingerprintArtifacts: false)
+    } catch (hudson.AbortException e) {
+        echo "testgate: ${file} not restored from the last build (${e.message}); " +
+             "let the job copy from itself: properties([copyArtifactPermission(env.JOB_NAME)])"
     }
 }
 
@@ -67,15 +93,18 @@ List brokerBindings(Map cfg) {
     return bindings
 }
 
-/** One `sh`, with the secrets it needs bound around it (as env vars: never interpolated into sh). */
-void runCommand(Map command, List bindings) {
+/**
+ * One `sh`, with the secrets it needs bound around it (as env vars: never interpolated into sh).
+ * command: run (the script), label (default: run), returnStatus (return the exit code, not fail).
+ */
+Object runCommand(Map command, List bindings = []) {
+    Map opts = [label: command.label ?: command.run, script: command.run, returnStatus: command.returnStatus ?: false]
     if (bindings) {
-        withCredentials(bindings) {
-            sh(label: command.run, script: command.run)
+        return withCredentials(bindings) {
+            sh(opts)
         }
-    } else {
-        sh(label: command.run, script: command.run)
     }
+    return sh(opts)
 }
 
 /** Sets currentBuild.description from what testgate's Jenkins adapter wrote, if anything. */

@@ -39,15 +39,21 @@ STEPS = [
     "testgateInstall",
 ]
 # Arguments with no GitHub/GitLab input of the same name: Jenkins credentials IDs (the other
-# platforms take the secret itself) and how the agent gets its Python.
+# platforms take the secret itself), how the agent gets its Python and trcli, Jenkins plugins
+# (junit, publishHTML, copyArtifacts) a build may lack, and where the history lives in the
+# workspace (the other platforms cache a fixed path).
 JENKINS_ONLY = {
     "credentialsId",
     "usernamePasswordCredentialsId",
     "alertWebhookCredentialsId",
+    "testrailCredentialsId",
     "publishJunit",
+    "publishHtml",
+    "restoreState",
     "python",
     "venv",
-    "stateFile",
+    "trcli",
+    "historyFile",
 }
 
 _ARG_LINE = re.compile(

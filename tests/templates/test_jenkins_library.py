@@ -22,12 +22,14 @@ from jenkins_harness import (
 )
 from testgate.config import env_var_for
 
-# Inputs whose variable is Pact's own name, or a secret bound from a Jenkins credential.
-PACT_NAMES = {"brokerUrl": "PACT_BROKER_BASE_URL"}
+# Inputs whose variable is the tool's own name (Pact, trcli), or a secret bound from a Jenkins
+# credential.
+TOOL_NAMES = {"brokerUrl": "PACT_BROKER_BASE_URL", "testrailHost": "TESTRAIL_HOST"}
 SECRET_VARS = {
     "credentialsId": "PACT_BROKER_TOKEN",
     "usernamePasswordCredentialsId": "PACT_BROKER_USERNAME, PACT_BROKER_PASSWORD",
     "alertWebhookCredentialsId": "TESTGATE_ALERT_WEBHOOK_URL",
+    "testrailCredentialsId": "TESTRAIL_USER, TESTRAIL_KEY",
 }
 
 
@@ -54,7 +56,7 @@ def test_arguments_map_to_the_env_var_named_after_their_input(step: str) -> None
             continue
         if arg.name in JENKINS_ONLY and arg.env is None:
             continue
-        expected = PACT_NAMES.get(arg.name) or env_var_for(arg.kebab)
+        expected = TOOL_NAMES.get(arg.name) or env_var_for(arg.kebab)
         assert arg.env == expected, f"{step}.{arg.name}"
         if step == "testgateInstall":
             assert f'"{expected}=' in source, f"{step} never sets {expected}"
@@ -66,10 +68,14 @@ def test_secret_variables_are_bound_from_credentials_not_passed_as_text() -> Non
     helper = (VARS / "testgateStep.groovy").read_text(encoding="utf-8")
     assert "variable: 'PACT_BROKER_TOKEN'" in helper
     assert "variable: 'TESTGATE_ALERT_WEBHOOK_URL'" in (VARS / "monitor.groovy").read_text()
+    report = (VARS / "testReport.groovy").read_text(encoding="utf-8")
+    assert "usernameVariable: 'TESTRAIL_USER', passwordVariable: 'TESTRAIL_KEY'" in report
     for path in VARS.glob("*.groovy"):
         text = path.read_text(encoding="utf-8")
         # A secret interpolated into a Groovy string ends up in the sh script and the log.
-        assert not re.search(r"\$\{?(env\.)?(PACT_BROKER_TOKEN|PACT_BROKER_PASSWORD)", text), path
+        assert not re.search(
+            r"\$\{?(env\.)?(PACT_BROKER_TOKEN|PACT_BROKER_PASSWORD|TESTRAIL_KEY)", text
+        ), path
 
 
 def test_readme_argument_tables_are_generated_from_the_help_texts() -> None:
@@ -159,9 +165,14 @@ def test_arguments_have_the_names_of_the_github_and_gitlab_inputs(step: str) -> 
     if not other:
         pytest.skip("no GitHub or GitLab template of that name in this checkout")
     ours = {a.input for a in parse_help(step) if a.input}
-    assert ours - other == set(), f"{step} takes inputs the other platforms do not name"
+    pending = WAVE2_PENDING.get(step, set()) - other
+    assert ours - other - pending == set(), f"{step} takes inputs the other platforms do not name"
     assert {"tools-ref", "tools-repository"} <= other
 
+
+# Inputs WAVE2.md asks the GitHub workflows to add (monitor: alert-attempts, state-file), accepted
+# here until they have them.
+WAVE2_PENDING = {"monitor": {"alert-attempts", "state-file"}}
 
 # Inputs that only move files between jobs or place a job in a pipeline: Jenkins runs every
 # stage in one workspace and the Jenkinsfile places the steps itself.
@@ -178,6 +189,7 @@ PLUMBING = {
     "python-version",  # Jenkins: the python argument names the agent's interpreter
     "deploy-job",
     "record-deployment",  # GitLab's can-i-deploy include adds the job; Jenkins has the step
+    "history-key",  # GitHub's cache key of the history; Jenkins: historyFile in the artifacts
 }
 COMMON_INPUTS = {"tools-ref", "tools-repository", "pip-install", "reports-dir", "timeout-minutes"}
 

@@ -23,7 +23,10 @@ pytestmark = pytest.mark.slow
 TOKEN = "tok-3f9c2a7e-never-print-me"
 HOOK = "https://hooks.example.test/T000/B000/hook-secret-7d1"
 PASSWORD = "pw-81b0c4-never-print-me"
+TESTRAIL_KEY = "trkey-5e7a90-never-print-me"
 CREDENTIALS = {
+    "tr-cred": {"username": "ci@example.test", "password": TESTRAIL_KEY},
+    "testrail": {"username": "ci@example.test", "password": TESTRAIL_KEY},
     "pact-broker-token": TOKEN,
     "broker-cred": TOKEN,
     "broker-basic": {"username": "broker-user", "password": PASSWORD},
@@ -33,6 +36,7 @@ CREDENTIALS = {
 
 FAKE_TESTGATE = """#!{python}
 # A stand-in for testgate: records what it was given, writes what the command would.
+# FAKE_TESTGATE_FAIL: commands that fail, e.g. "verify,report" or "report=3" for another exit code.
 import json, os, pathlib, sys
 
 args = sys.argv[1:]
@@ -40,28 +44,46 @@ if args == ["--version"]:
     print("testgate {version}")
     sys.exit(0)
 cmd = args[0]
-env = {{k: v for k, v in os.environ.items() if k.startswith(("TESTGATE_", "PACT_"))}}
+env = {{k: v for k, v in os.environ.items() if k.startswith(("TESTGATE_", "PACT_", "TESTRAIL_"))}}
 with open(os.environ["FAKE_TESTGATE_LOG"], "a", encoding="utf-8") as fh:
     fh.write(json.dumps({{"argv": args, "env": env, "cwd": os.getcwd()}}) + "\\n")
-fail = cmd in os.environ.get("FAKE_TESTGATE_FAIL", "").split(",")
+codes = dict((f.split("=") + ["1"])[:2] for f in os.environ.get("FAKE_TESTGATE_FAIL", "").split(",") if f)
+code = int(codes.get(cmd, 0))
+fail = code == 1
 reports = pathlib.Path(os.environ.get("TESTGATE_REPORTS_DIR", "reports"))
 reports.mkdir(parents=True, exist_ok=True)
 junit = {{"consumer": "consumer.xml", "verify": "provider-verification.xml",
           "api-tests": "api.xml", "monitor": "monitor.xml"}}.get(cmd)
+if cmd == "api-tests" and int(os.environ.get("TESTGATE_SHARDS", "1")) > 1:
+    junit = f"api-shard-{{os.environ['TESTGATE_SHARD_INDEX']}}.xml"
 if junit:
     failure = "<failure message='boom'/>" if fail else ""
     (reports / junit).write_text(
         f"<testsuite name='{{cmd}}' tests='2'><testcase name='a'/><testcase name='b'>{{failure}}</testcase></testsuite>"
     )
 props = reports / "testgate-outputs.properties"
-if cmd == "report":
+if cmd == "report" and code in (0, 1):
     with props.open("a") as fh:
         fh.write(f"decision={{'fail' if fail else 'pass'}}\\ntests=6\\nfailed={{1 if fail else 0}}\\n")
+    if os.environ.get("TESTGATE_JUNIT_OUT"):
+        pathlib.Path(os.environ["TESTGATE_JUNIT_OUT"]).write_text("<testsuites/>")
+if args[:2] == ["history", "record"]:
+    history = pathlib.Path(os.environ["TESTGATE_HISTORY_FILE"])
+    history.parent.mkdir(parents=True, exist_ok=True)
+    with history.open("a") as fh:
+        fh.write(os.environ["TESTGATE_REPORT_JSON"] + "\\n")
+if args[:2] == ["history", "html"]:
+    (reports / "testgate-report.html").write_text("<html></html>")
+    (reports / "history-trend.svg").write_text("<svg/>")
 if cmd == "monitor":
+    state = pathlib.Path(os.environ.get("TESTGATE_STATE_FILE") or reports / "monitor-state.json")
+    runs = int(state.read_text()) if state.exists() else 0
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(str(runs + 1))
     with props.open("a") as fh:
         fh.write("alert=none\\nstate=passing\\nchecks=2\\nfailed=0\\n")
 print(f"fake testgate {{' '.join(args)}}")
-sys.exit(1 if fail else 0)
+sys.exit(code)
 """
 
 # A python3 that makes a "virtualenv" holding the fake testgate and records pip's arguments.
@@ -116,9 +138,15 @@ def _value(step: str, name: str) -> Any:
         "credentialsId": "broker-cred",
         "usernamePasswordCredentialsId": "broker-basic",
         "alertWebhookCredentialsId": "hook-cred",
+        "testrailCredentialsId": "tr-cred",
         "publish": True,
         "broker": True,
         "publishJunit": True,
+        "publishHtml": True,
+        "history": True,
+        "testrail": True,
+        "restoreState": True,
+        "shards": 2,
         "reportsDir": "out",
     }
     return special.get(name, f"{step}-{name}-value")
@@ -153,6 +181,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         credentials: dict | None = None,
         jenkinsfile: Path | None = None,
         params: dict | None = None,
+        previous: str | None = None,
+        copy_error: str | None = None,
     ) -> None:
         ws = tmp / name / "workspace"
         _write_exe(ws / "deploy.sh", DEPLOY_SH)
@@ -167,6 +197,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
             "env": {**base_env, **(env or {})},
             "credentials": credentials or {},
             "params": params or {},
+            # the build's archived artifacts; `previous` names the scenario that was the last build
+            "artifacts": str(tmp / name / "artifacts"),
+            "previousArtifacts": str(tmp / previous / "artifacts") if previous else None,
+            "copyArtifactsError": copy_error,
         }
         if jenkinsfile:
             scenario["jenkinsfile"] = str(jenkinsfile)
@@ -235,6 +269,31 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
             params={"ENVIRONMENT": "gamma"},
         )
 
+    # Results over time: two builds of one job, the second restoring what the first archived.
+    add("history-1", "node { testReport() }")
+    add(
+        "history-2",
+        "node { testReport() }",
+        env={"FAKE_TESTGATE_FAIL": "report"},
+        previous="history-1",
+    )
+    add("history-off", "node { testReport(history: false) }")
+    add(
+        "history-denied",
+        "node { testReport() }",
+        copy_error="Unable to find project for artifact copy: /service",
+    )
+    add("history-fails", "node { testReport() }", env={"FAKE_TESTGATE_FAIL": "history"})
+    add("report-undecided", "node { testReport() }", env={"FAKE_TESTGATE_FAIL": "report=3"})
+    add(
+        "testrail-install",
+        f"node {{ testReport(testrail: true, history: false, python: '{fake_python}') }}",
+        credentials=CREDENTIALS,
+    )
+    add("shards", "node { apiTests(env: 'beta', shards: 3); testReport() }", previous="history-2")
+    add("monitor-1", "node { monitor() }")
+    add("monitor-2", "node { monitor() }", previous="monitor-1")
+
     results = run_harness(groovy, scenarios, tmp)
     for name, result in results.items():
         log = tmp / name / "testgate.jsonl"
@@ -248,7 +307,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
 
 
 def _secrets_never_printed(result: dict[str, Any]) -> None:
-    for secret in (TOKEN, HOOK, PASSWORD):
+    for secret in (TOKEN, HOOK, PASSWORD, TESTRAIL_KEY):
         assert secret not in result["log"]
         for call in result["calls"]:
             assert secret not in json.dumps(call), call
@@ -271,6 +330,10 @@ def test_every_argument_reaches_its_env_var(runs: dict, step: str) -> None:
             assert seen["PACT_BROKER_USERNAME"] == "broker-user"
             assert seen["PACT_BROKER_PASSWORD"] == PASSWORD
             continue
+        if arg.name == "testrailCredentialsId":
+            assert seen["TESTRAIL_USER"] == "ci@example.test"
+            assert seen["TESTRAIL_KEY"] == TESTRAIL_KEY
+            continue
         value = _value(step, arg.name)
         expected = secrets.get(value, str(value).lower() if isinstance(value, bool) else str(value))
         assert seen.get(arg.env) == expected, f"{step}.{arg.name} -> {arg.env}"
@@ -278,7 +341,7 @@ def test_every_argument_reaches_its_env_var(runs: dict, step: str) -> None:
     assert seen["TESTGATE_REPORTS_DIR"] == "out"
     archive = calls(result, "archiveArtifacts")
     assert archive
-    assert archive[-1]["artifacts"] == "out/**"
+    assert archive[-1]["artifacts"].split(",")[0] == "out/**"
     _secrets_never_printed(result)
 
 
@@ -287,8 +350,13 @@ def test_commands_built_per_step(runs: dict) -> None:
     assert argv == {
         "consumerContracts": [["consumer"], ["publish"]],
         "providerVerification": [["verify"]],
-        "apiTests": [["api-tests"]],
-        "testReport": [["report"]],
+        "apiTests": [["api-tests"], ["api-tests"]],  # shards: 2
+        "testReport": [
+            ["report"],
+            ["history", "record"],
+            ["history", "html"],
+            ["testrail", "upload"],
+        ],
         "canIDeploy": [["can-i-deploy"]],
         "recordDeployment": [["record-deployment"]],
         "monitor": [["monitor"]],
@@ -359,8 +427,10 @@ def test_missing_credential_fails_the_step_and_still_archives(runs: dict) -> Non
 def test_report_sets_description_and_fails_on_a_failed_gate(runs: dict) -> None:
     result = runs["report-fails"]
     assert result["result"] == "FAILURE"
+    assert result["error"] == "testReport: testgate report exited 1 (the gate failed)"
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
-    (rec,) = result["testgate"]
+    rec = result["testgate"][0]
+    assert rec["argv"] == ["report"]
     assert rec["env"]["TESTGATE_REPORT_PATHS"] == "reports"
     assert rec["env"]["TESTGATE_JSON"] == "reports/testgate-report.json"
     assert rec["env"]["TESTGATE_MARKDOWN"] == "reports/testgate-report.md"
@@ -380,9 +450,10 @@ def test_install_pip_installs_the_pinned_tag_once(runs: dict) -> None:
     assert result["result"] == "SUCCESS", result["error"] + result["log"]
     pip = runs["_pip_log"]["lines"]
     assert pip.count("testgate @ git+https://github.com/testgate/testgate.git@v0.1.0") == 1
-    assert pip[-2:] == ["-r", "requirements-test.txt"]  # the service's test dependencies
+    i = pip.index("-r")
+    assert pip[i + 1] == "requirements-test.txt"  # the service's test dependencies
     assert "testgate v0.1.0 is installed in" in result["log"]  # the second call reused it
-    (timeout,) = calls(runs["all-args-apiTests"], "timeout")
+    timeout = calls(runs["all-args-apiTests"], "timeout")[0]
     assert (timeout["time"], timeout["unit"]) == (15, "MINUTES")
 
 
@@ -402,6 +473,8 @@ def test_example_jenkinsfile_runs_every_stage_in_order(runs: dict) -> None:
         "verify",
         "api-tests",
         "report",
+        "history",
+        "history",
     ]
     assert result["description"] == "testgate pass: 6 tests, 0 failed"
 
@@ -425,6 +498,8 @@ def test_example_jenkinsfile_fails_at_provider_verification_and_still_reports(ru
         "verify",
         "api-tests",
         "report",
+        "history",
+        "history",
     ]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
 
@@ -436,9 +511,9 @@ def test_monitor_jenkinsfile_has_a_cron_trigger_and_binds_the_webhook(runs: dict
     (rec,) = result["testgate"]
     assert rec["argv"] == ["monitor"]
     assert rec["env"]["TESTGATE_ENV"] == "prod"
-    assert rec["env"]["TESTGATE_STATE_FILE"] == ".testgate/monitor-state.json"
+    assert "TESTGATE_STATE_FILE" not in rec["env"]  # default: reports/monitor-state.json
     assert rec["env"]["TESTGATE_ALERT_WEBHOOK_URL"] == HOOK
-    assert rec["env"]["TESTGATE_RUN_URL"].startswith("http://jenkins.example.test/")
+    assert "TESTGATE_RUN_URL" not in rec["env"]  # testgate derives it from BUILD_URL
     assert result["description"] == "testgate monitor passing: 2 checks, 0 failed"
     _secrets_never_printed(result)
 
@@ -466,6 +541,7 @@ def test_deploy_jenkinsfile_promotes_a_candidate_that_passes(runs: dict) -> None
         "api-tests",
         "verify",
         "report",
+        "history",
         "record-deployment",
     ]
     assert by_cmd["can-i-deploy"]["TESTGATE_TO_ENVIRONMENT"] == "gamma"
@@ -514,6 +590,8 @@ def test_declarative_jenkinsfile_runs_every_stage_then_reports(runs: dict) -> No
         "verify",
         "api-tests",
         "report",
+        "history",
+        "history",
     ]
     assert [c["condition"] for c in calls(result, "post")] == ["always"]
     assert {c["name"] for c in calls(result, "options")} == {
@@ -541,6 +619,8 @@ def test_declarative_jenkinsfile_fails_in_the_parallel_stage_and_still_reports(r
         "verify",
         "api-tests",
         "report",
+        "history",
+        "history",
     ]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
 
@@ -555,3 +635,159 @@ def test_harness_declarative_when_environment_and_stage_post(runs: dict) -> None
     assert calls(result, "sh")[0]["env"]["PACT_BROKER_TOKEN"] == "****"
     assert [c["message"] for c in calls(result, "echo")] == ["stage post ran"]
     _secrets_never_printed(result)
+
+
+HISTORY = ".testgate-history/history.json"
+
+
+def _argv(result: dict) -> list[str]:
+    return [" ".join(r["argv"]) for r in result["testgate"]]
+
+
+def test_history_is_restored_recorded_archived_and_published(runs: dict) -> None:
+    first, second = runs["history-1"], runs["history-2"]
+    assert first["result"] == "SUCCESS", first["error"] + first["log"][-2000:]
+    assert _argv(first) == ["report", "history record", "history html"]
+    (copy,) = calls(first, "copyArtifacts")
+    assert copy == {
+        "step": "copyArtifacts",
+        "stage": None,
+        "projectName": "/service",  # this job (JOB_NAME), by its full name
+        "selector": "lastCompleted",
+        "filter": HISTORY,
+        "target": ".",
+        "optional": True,  # the first build has nothing to copy
+        "fingerprintArtifacts": False,
+        "files": [],
+    }
+    archived = calls(first, "archiveArtifacts")[-1]
+    assert archived["artifacts"] == f"reports/**,{HISTORY}"
+    assert HISTORY in archived["files"]
+    assert "reports/testgate-report.html" in archived["files"]
+    (html,) = calls(first, "publishHTML")
+    assert html["target"]["reportDir"] == "reports"
+    assert html["target"]["reportFiles"] == "testgate-report.html"
+    assert html["target"]["keepAll"] == "true"
+    assert html["exists"] is True
+    env = first["testgate"][0]["env"]
+    assert env["TESTGATE_HISTORY_FILE"] == HISTORY
+    assert env["TESTGATE_JSON_TESTS"] == "true"
+    assert env["TESTGATE_JUNIT_OUT"] == "reports/merged.xml"
+    assert env["TESTGATE_REPORT_JSON"] == env["TESTGATE_JSON"] == "reports/testgate-report.json"
+    # the next build: the gate fails, the history still grows and is archived and published
+    assert second["result"] == "FAILURE"
+    assert second["error"] == "testReport: testgate report exited 1 (the gate failed)"
+    assert calls(second, "copyArtifacts")[0]["files"] == [HISTORY]
+    assert _argv(second) == ["report", "history record", "history html"]
+    runs_kept = (Path(second["workspace"]) / HISTORY).read_text().splitlines()
+    assert len(runs_kept) == 2  # the first build's run came back from its artifacts
+    assert HISTORY in calls(second, "archiveArtifacts")[-1]["files"]
+    assert calls(second, "publishHTML")
+    assert second["description"] == "testgate fail: 6 tests, 1 failed"
+
+
+def test_history_off_runs_only_the_report(runs: dict) -> None:
+    result = runs["history-off"]
+    assert result["result"] == "SUCCESS", result["error"]
+    assert _argv(result) == ["report"]
+    assert result["testgate"][0]["env"]["TESTGATE_JSON_TESTS"] == "false"
+    assert "TESTGATE_HISTORY_FILE" not in result["testgate"][0]["env"]
+    assert not calls(result, "copyArtifacts")
+    assert not calls(result, "publishHTML")
+    assert calls(result, "archiveArtifacts")[-1]["artifacts"] == "reports/**"
+
+
+def test_history_not_restored_when_the_job_may_not_copy_from_itself(runs: dict) -> None:
+    result = runs["history-denied"]
+    assert result["result"] == "SUCCESS", result["error"]
+    (message,) = [c["message"] for c in calls(result, "echo")]
+    assert "Unable to find project for artifact copy" in message
+    assert "copyArtifactPermission(env.JOB_NAME)" in message
+    assert _argv(result) == ["report", "history record", "history html"]
+
+
+def test_history_failure_fails_a_passing_gate_and_undecided_skips_history(runs: dict) -> None:
+    result = runs["history-fails"]
+    assert result["result"] == "FAILURE"
+    assert result["error"] == (
+        "testReport: the gate passed, but testgate history record and "
+        "testgate history html failed (see its log)"
+    )
+    undecided = runs["report-undecided"]
+    assert undecided["result"] == "FAILURE"
+    assert undecided["error"] == "testReport: testgate report exited 3 (could not decide)"
+    assert _argv(undecided) == ["report"]  # no report JSON to record
+    assert not calls(undecided, "publishHTML")
+    assert calls(undecided, "archiveArtifacts")
+
+
+def test_testrail_upload_binds_user_and_key_and_installs_trcli(runs: dict) -> None:
+    result = runs["all-args-testReport"]
+    upload = [r for r in result["testgate"] if r["argv"] == ["testrail", "upload"]]
+    (rec,) = upload
+    assert rec["env"]["TESTGATE_TESTRAIL_JUNIT"] == "out/merged.xml"
+    sh = [c for c in calls(result, "sh") if c["label"] == "testgate testrail upload"]
+    assert sh[0]["env"]["TESTRAIL_KEY"] == "****"
+    assert calls(result, "withCredentials")[-1]["bindings"] == [
+        {
+            "type": "usernamePassword",
+            "credentialsId": "tr-cred",
+            "usernameVariable": "TESTRAIL_USER",
+            "passwordVariable": "TESTRAIL_KEY",
+        }
+    ]
+    report = [c for c in calls(result, "sh") if c["label"] == "testgate report"]
+    assert "TESTRAIL_KEY" not in report[0]["env"]  # bound around the upload only
+    installed = runs["testrail-install"]
+    assert installed["result"] == "SUCCESS", installed["error"] + installed["log"][-2000:]
+    assert "trcli==1.15.3" in runs["_pip_log"]["lines"]
+    (rec,) = [r for r in installed["testgate"] if r["argv"][0] == "testrail"]
+    assert rec["env"]["TESTGATE_TRCLI"].endswith("@tmp/trcli-1.15.3/bin/trcli")
+    assert rec["env"]["TESTRAIL_USER"] == "ci@example.test"  # the default credential, 'testrail'
+    _secrets_never_printed(result)
+    _secrets_never_printed(installed)
+
+
+def test_shards_run_in_parallel_branches_with_their_index(runs: dict) -> None:
+    result = runs["shards"]
+    assert result["result"] == "SUCCESS", result["error"] + result["log"][-2000:]
+    (par,) = calls(result, "parallel")
+    assert par["branches"] == ["API tests 1/3", "API tests 2/3", "API tests 3/3"]
+    api = [r["env"] for r in result["testgate"] if r["argv"] == ["api-tests"]]
+    assert [(e["TESTGATE_SHARDS"], e["TESTGATE_SHARD_INDEX"]) for e in api] == [
+        ("3", "1"),
+        ("3", "2"),
+        ("3", "3"),
+    ]
+    assert {e["TESTGATE_HISTORY_FILE"] for e in api} == {HISTORY}
+    assert {e["TESTGATE_ENV"] for e in api} == {"beta"}
+    junit = [(c["testResults"], c["files"]) for c in calls(result, "junit")]
+    assert junit == [
+        (f"reports/api-shard-{i}.xml", [f"reports/api-shard-{i}.xml"]) for i in (1, 2, 3)
+    ]
+    # the durations come from the last build's history, before the branches start
+    copies = calls(result, "copyArtifacts")
+    assert copies[0]["files"] == [HISTORY]
+    report = next(r for r in result["testgate"] if r["argv"] == ["report"])
+    assert report["env"]["TESTGATE_REPORT_PATHS"] == "reports"  # every shard's file
+
+
+def test_monitor_state_comes_back_from_the_last_build(runs: dict) -> None:
+    first, second = runs["monitor-1"], runs["monitor-2"]
+    state = "reports/monitor-state.json"
+    for result in (first, second):
+        assert result["result"] == "SUCCESS", result["error"]
+        (copy,) = calls(result, "copyArtifacts")
+        assert (copy["filter"], copy["selector"], copy["optional"]) == (
+            state,
+            "lastCompleted",
+            True,
+        )
+        assert state in calls(result, "archiveArtifacts")[-1]["files"]
+    assert calls(second, "copyArtifacts")[0]["files"] == [state]
+    assert (Path(second["workspace"]) / state).read_text() == "2"  # carried over, then updated
+    monitor = runs["all-args-monitor"]
+    (rec,) = monitor["testgate"]
+    assert rec["env"]["TESTGATE_ALERT_ATTEMPTS"] == "monitor-alertAttempts-value"
+    # a state file outside reportsDir is archived too
+    assert calls(monitor, "archiveArtifacts")[-1]["artifacts"] == "out/**,monitor-stateFile-value"
