@@ -14,75 +14,36 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import require_tool
-from jenkins_harness import LIBRARY, ROOT, calls, run_harness
+from jenkins_harness import LIBRARY, calls, run_harness
+from template_results import (
+    VENV,
+    copy_service_files,
+    direct_report,
+    example_ready,
+    other_records,
+    write_record,
+)
 
 pytestmark = pytest.mark.slow
 
-VENV = Path(sys.executable).parent.parent
-SERVICE_FILES = ("examples", "envs", "testgate.toml")
 TEST_STAGES = ["Consumer contracts", "Provider verification", "API tests"]
-
-
-def example_ready() -> None:
-    missing = [p for p in ("testgate.toml", "examples/inventory-api") if not (ROOT / p).exists()]
-    commands = ROOT / "scripts" / "testgate" / "commands"
-    missing += [
-        c for c in ("consumer.py", "verify.py", "api_tests.py") if not (commands / c).exists()
-    ]
-    if missing:
-        pytest.skip(f"the example services are not there yet: {missing}")
+HISTORY = ".testgate-history/history.json"
 
 
 def make_workspace(dest: Path) -> Path:
     """A checkout of a service repository, as `checkout scm` would leave it."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts")
-    dest.mkdir(parents=True)
-    for name in SERVICE_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=ignore)
-        else:
-            shutil.copy2(src, dest / name)
+    copy_service_files(dest)
     git = ["git", "-C", str(dest), "-c", "user.name=ci", "-c", "user.email=ci@example.test"]
     subprocess.run([*git, "init", "-q", "-b", "feature/demo"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "service"], check=True)
     return dest
-
-
-def direct_report(workspace: Path, out: Path) -> dict[str, Any]:
-    """``testgate report --json`` run directly on the JUnit files the Jenkins run left."""
-    xmls = sorted(str(p) for p in (workspace / "reports").glob("*.xml"))
-    assert xmls, "the run left no JUnit files"
-    proc = subprocess.run(
-        [
-            str(VENV / "bin" / "testgate"),
-            "report",
-            "--platform",
-            "local",
-            "--json",
-            str(out),
-            *xmls,
-        ],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",
-            "TESTGATE_REPORTS_DIR": str(out.parent / "r"),
-        },
-    )
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +58,7 @@ def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
         if k.startswith(("TESTGATE_", "PACT_BROKER_", "GITHUB_", "GITLAB_", "CI_"))
     }
     scenarios = []
+    # Two builds of one job: the failing one restores the history the passing one archived.
     for name, extra in [("pass", {}), ("fail", {"EXAMPLE_BREAK": "provider"})]:
         ws = make_workspace(tmp / name / "workspace")
         env = {
@@ -112,28 +74,23 @@ def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
                 "workspace": str(ws),
                 "jenkinsfile": str(LIBRARY / "Jenkinsfile"),
                 "env": env,
+                "artifacts": str(tmp / name / "artifacts"),
+                "previousArtifacts": str(tmp / "pass" / "artifacts") if name == "fail" else None,
             }
         )
     results = run_harness(groovy, scenarios, tmp, timeout=900)
-    record_dir = tmp_path_factory.getbasetemp() / "template-results"
-    record_dir.mkdir(exist_ok=True)
     for name, result in results.items():
         ws = Path(result["workspace"])
         result["jenkins_json"] = json.loads(
             (ws / "reports" / "testgate-report.json").read_text(encoding="utf-8")
         )
-        result["direct_json"] = direct_report(ws, tmp / name / "direct.json")
-        (record_dir / f"jenkins-{name}.json").write_text(
-            json.dumps(
-                {
-                    "platform": "jenkins",
-                    "stages": result["stages"],
-                    "decision": result["jenkins_json"]["decision"],
-                    "totals": result["jenkins_json"]["totals"],
-                },
-                indent=2,
-            ),
-            encoding="utf-8",
+        result["direct_json"] = direct_report(ws, tmp / name)
+        write_record(
+            tmp_path_factory,
+            "jenkins",
+            name,
+            result["jenkins_json"],
+            stages=result["stages"],
         )
     return results
 
@@ -189,6 +146,7 @@ def test_example_jenkinsfile_fails_at_provider_verification(example_runs: dict) 
     report = _assert_same_decision(result)
     assert report["decision"] == "fail"
     by_file = {Path(f["path"]).name: f for f in report["files"]}
+    assert "merged.xml" not in by_file  # the merged JUnit is an output, never an input
     broken = by_file["provider-verification.xml"]
     assert broken["failed"] + broken["errors"] > 0, report["files"]
     assert by_file["consumer.xml"]["failed"] == by_file["consumer.xml"]["errors"] == 0
@@ -200,8 +158,7 @@ def test_same_totals_and_decision_as_the_other_platforms(
     example_runs: dict, tmp_path_factory: pytest.TempPathFactory, run: str
 ) -> None:
     """Against the GitHub/GitLab example runs of this session (their tests run before these)."""
-    results = tmp_path_factory.getbasetemp() / "template-results"
-    others = sorted(p for p in results.glob(f"*-{run}.json") if not p.name.startswith("jenkins-"))
+    others = other_records(tmp_path_factory, "jenkins", run)
     if not others:
         pytest.skip("no GitHub or GitLab example run in this session to compare with")
     ours = example_runs[run]["jenkins_json"]
@@ -210,3 +167,29 @@ def test_same_totals_and_decision_as_the_other_platforms(
         other = json.loads(path.read_text(encoding="utf-8"))
         assert other["decision"] == ours["decision"], path.name
         assert {k: v for k, v in other["totals"].items() if k != "time"} == counts, path.name
+
+
+def test_history_carries_the_runs_from_build_to_build(example_runs: dict) -> None:
+    """The real testgate history record/html after the report, in both builds."""
+    passing, failing = example_runs["pass"], example_runs["fail"]
+    for result in (passing, failing):
+        commands = [c["label"] for c in calls(result, "sh") if c["stage"] == "Test report"]
+        assert commands[-3:] == [
+            "testgate report",
+            "testgate history record",
+            "testgate history html",
+        ], _explain(result)
+        (html,) = calls(result, "publishHTML")
+        assert html["exists"] is True
+        archived = calls(result, "archiveArtifacts")[-1]["files"]
+        assert HISTORY in archived
+        assert {"reports/testgate-report.html", "reports/history-trend.svg"} <= set(archived)
+    assert calls(passing, "copyArtifacts")[0]["files"] == []  # the first build
+    assert calls(failing, "copyArtifacts")[0]["files"] == [HISTORY]
+    history = json.loads((Path(failing["workspace"]) / HISTORY).read_text(encoding="utf-8"))
+    runs = history["runs"]
+    assert len(runs) == 2, history.keys()
+    assert [r["totals"]["tests"] for r in runs] == [
+        passing["jenkins_json"]["totals"]["tests"],
+        failing["jenkins_json"]["totals"]["tests"],
+    ]

@@ -1,0 +1,118 @@
+"""What the example-pipeline tests of every platform share: the service workspace and the results.
+
+Each platform's test runs the example pipeline on a copy of the example services, then checks
+that the decision and totals its report job made equal what ``testgate report --json`` says on
+the same JUnit files (``direct_report``), and records them as
+``<basetemp>/template-results/<platform>-<run>.json`` (``write_record``) so that one test can
+compare the platforms of the same pytest session (``other_records``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(sys.executable).parent.parent
+SERVICE_FILES = ("examples", "envs", "testgate.toml")
+# Files in reports/ that testgate report itself wrote: not test results to count again.
+REPORT_OUTPUTS = ("testgate-report", "merged.xml")
+
+
+def example_ready() -> None:
+    """Skip the calling test while the example services or their commands are missing."""
+    missing = [p for p in ("testgate.toml", "examples/inventory-api") if not (ROOT / p).exists()]
+    commands = ROOT / "scripts" / "testgate" / "commands"
+    missing += [
+        c for c in ("consumer.py", "verify.py", "api_tests.py") if not (commands / c).exists()
+    ]
+    if missing:
+        pytest.skip(f"the example services are not there yet: {missing}")
+
+
+def copy_service_files(dest: Path) -> Path:
+    """Copy the example services (examples/, envs/, testgate.toml) into ``dest``, without caches."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SERVICE_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=ignore)
+        elif src.is_file():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def junit_files(repo: Path) -> list[str]:
+    """The JUnit files a pipeline's test jobs left in ``repo/reports``, relative to ``repo``."""
+    return sorted(
+        str(p.relative_to(repo))
+        for p in (repo / "reports").glob("*.xml")
+        if not p.name.startswith(REPORT_OUTPUTS)
+    )
+
+
+def direct_report(repo: Path, tmp: Path) -> dict[str, Any]:
+    """``testgate report --json`` run directly on the JUnit files a pipeline left in ``repo``.
+
+    Args:
+        repo: the service repository or workspace the pipeline ran in.
+        tmp: a folder for the JSON (``direct.json``) and testgate's other outputs.
+
+    Returns:
+        The report JSON.
+    """
+    out = tmp / "direct.json"
+    xmls = junit_files(repo)
+    assert xmls, "the pipeline left no JUnit files"
+    proc = subprocess.run(
+        [
+            str(VENV / "bin" / "testgate"),
+            "report",
+            "--platform",
+            "local",
+            "--json",
+            str(out),
+            *xmls,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": f"{VENV / 'bin'}:/usr/bin:/bin", "TESTGATE_REPORTS_DIR": str(tmp / "r")},
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def results_dir(factory: pytest.TempPathFactory) -> Path:
+    """``<basetemp>/template-results``, where every platform records its example runs."""
+    path = factory.getbasetemp() / "template-results"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def write_record(
+    factory: pytest.TempPathFactory, platform: str, run: str, report: dict[str, Any], **extra: Any
+) -> Path:
+    """Record what ``platform``'s example run ``run`` (pass, fail) decided, for the comparison."""
+    path = results_dir(factory) / f"{platform}-{run}.json"
+    record = {"platform": platform, **extra, "decision": report["decision"]}
+    record["totals"] = report["totals"]
+    path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return path
+
+
+def other_records(factory: pytest.TempPathFactory, platform: str, run: str) -> list[Path]:
+    """The records of run ``run`` that the other platforms' tests wrote in this session."""
+    return sorted(
+        p
+        for p in results_dir(factory).glob(f"*-{run}.json")
+        if not p.name.startswith(f"{platform}-")
+    )
