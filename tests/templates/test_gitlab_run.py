@@ -37,6 +37,7 @@ from gitlab_harness import (
     run_pipeline,
     template,
 )
+from template_results import direct_report, example_ready
 
 pytestmark = pytest.mark.slow
 
@@ -104,35 +105,6 @@ def gcl() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
-
-
-def direct_report(repo: Path, tmp: Path) -> dict:
-    """``testgate report --json`` on the JUnit files the pipeline's test jobs left behind."""
-    out = tmp / "direct.json"
-    xmls = sorted(
-        str(p.relative_to(repo))
-        for p in (repo / "reports").glob("*.xml")
-        if not p.name.startswith("testgate-report") and p.name != "merged.xml"
-    )
-    assert xmls, "the pipeline left no JUnit files"
-    proc = subprocess.run(
-        [
-            str(VENV / "bin" / "testgate"),
-            "report",
-            "--platform",
-            "local",
-            "--json",
-            str(out),
-            *xmls,
-        ],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": f"{VENV / 'bin'}:/usr/bin:/bin", "TESTGATE_REPORTS_DIR": str(tmp / "r")},
-    )
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def dotenv(path: Path) -> dict[str, str]:
@@ -366,16 +338,6 @@ def api_tests_shard() -> bool:
         check=False,
     )
     return "--shards" in proc.stdout
-
-
-def example_ready() -> None:
-    missing = [p for p in ("testgate.toml", "examples/inventory-api") if not (ROOT / p).exists()]
-    commands = ROOT / "scripts" / "testgate" / "commands"
-    missing += [
-        c for c in ("consumer.py", "verify.py", "api_tests.py") if not (commands / c).exists()
-    ]
-    if missing:
-        pytest.skip(f"the example services are not there yet: {missing}")
 
 
 def run_example(
