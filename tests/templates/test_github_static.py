@@ -50,9 +50,12 @@ WIRING_INPUTS = {
     "publish",  # whether the publish step runs
     "python-version",  # setup-python
     "timeout-minutes",  # job timeout
+    "history",  # whether the history steps run
+    "history-key",  # actions/cache key prefix
+    "testrail",  # whether the testrail job runs
 }
-# Inputs that become the Pact CLI's own variable rather than TESTGATE_<INPUT>.
-TOOL_ENV = {"broker-url": "PACT_BROKER_BASE_URL"}
+# Inputs that become another tool's own variable rather than TESTGATE_<INPUT>.
+TOOL_ENV = {"broker-url": "PACT_BROKER_BASE_URL", "testrail-host": "TESTRAIL_HOST"}
 # Env vars the install step reads itself (not testgate commands).
 INSTALL_ENV = {"TESTGATE_TOOLS_REF", "TESTGATE_TOOLS_REPOSITORY", "TESTGATE_PIP_INSTALL"}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -340,8 +343,9 @@ def test_tools_inputs_install_testgate_at_this_release(path):
     assert inputs["tools-repository"]["default"] == TOOLS_REPOSITORY
     workflow = load(path)
     for job_id, job in workflow["jobs"].items():
-        if "steps" not in job or job_id == "pr-comment":
-            continue
+        runs = "\n".join(s.get("run", "") for s in job.get("steps") or [])
+        if not TESTGATE_RUN.search(runs):
+            continue  # a job that never runs testgate (the PR comment, the shard plan)
         tools = [
             s
             for s in job["steps"]
@@ -350,35 +354,35 @@ def test_tools_inputs_install_testgate_at_this_release(path):
         assert len(tools) == 1, f"{job_id}: one checkout of testgate"
         assert tools[0]["with"]["ref"] == "${{ inputs.tools-ref }}"
         assert tools[0]["with"]["path"] == ".testgate"
-        runs = "\n".join(s.get("run", "") for s in job["steps"])
         assert "python -m pip install ./.testgate" in runs
 
 
 def _emitted_outputs(command: str) -> set[str]:
-    module = ROOT / "scripts" / "testgate" / "commands" / f"{command}.py"
-    if not module.is_file():
-        pytest.skip(f"testgate {command} is not written yet ({module.name})")
+    from testgate import cli
+
+    module = ROOT / "scripts" / "testgate" / "commands" / f"{cli.COMMANDS[command]}.py"
     return set(re.findall(r"\.output\(\s*\"([a-z0-9-]+)\"", module.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize(
-    ("template", "command"),
-    [
-        ("test-report.yml", "report"),
-        ("monitor.yml", "monitor"),
-        ("can-i-deploy.yml", "can_i_deploy"),
-    ],
-)
-def test_outputs_are_step_outputs_the_command_writes(template, command):
+OUTPUT_TEMPLATES = ["test-report.yml", "monitor.yml", "can-i-deploy.yml"]
+
+
+@pytest.mark.parametrize("template", OUTPUT_TEMPLATES)
+def test_outputs_are_step_outputs_the_command_writes(template):
+    """Each workflow output is a job output that is a step output, and the `testgate` command
+    that step runs really writes it (read from the command's source)."""
     workflow = load(WORKFLOWS / template)
     declared = workflow["on"]["workflow_call"].get("outputs") or {}
     assert declared, "outputs: decision and counts"
-    emitted = _emitted_outputs(command)
     for name, spec in declared.items():
-        job_id = re.search(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]).groups()
-        job_output = workflow["jobs"][job_id[0]]["outputs"][job_id[1]]
-        step_output = re.search(r"steps\.[\w-]+\.outputs\.([\w-]+)", job_output).group(1)
-        assert step_output in emitted, (
+        job_id, job_key = re.search(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]).groups()
+        job = workflow["jobs"][job_id]
+        step_id, step_output = re.search(
+            r"steps\.([\w-]+)\.outputs\.([\w-]+)", job["outputs"][job_key]
+        ).groups()
+        (step,) = [s for s in job["steps"] if s.get("id") == step_id]
+        (command,) = TESTGATE_RUN.findall(step["run"])
+        assert step_output in _emitted_outputs(command), (
             f"{template}: {name}: testgate {command} never writes {step_output}"
         )
 
@@ -471,3 +475,186 @@ def test_version_is_semver_and_the_tag_pattern_matches_it():
     release = load(WORKFLOWS / "release.yml")
     (pattern,) = release["on"]["push"]["tags"]
     assert re.fullmatch(pattern.replace(".", r"\."), TAG)
+
+
+# -- results over time, shards, TestRail, monitor and deploy wiring (wave 2) -----------------
+
+
+def _step(job: dict, step_id: str) -> dict:
+    (step,) = [s for s in job["steps"] if s.get("id") == step_id]
+    return step
+
+
+def _uses(job: dict, action: str) -> list[dict]:
+    return [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"actions/{action}@")]
+
+
+def test_report_step_decides_and_the_history_steps_run_after_a_failed_gate():
+    job = load(WORKFLOWS / "test-report.yml")["jobs"]["test-report"]
+    report = _step(job, "report")
+    assert "if" not in report, "nothing may skip the gate"
+    assert report["run"].strip() == "testgate report"
+    assert report["env"]["TESTGATE_JSON_TESTS"] == "true", "history needs every test's outcome"
+    json_file = report["env"]["TESTGATE_JSON"]
+    for step_id, command in (
+        ("history", "testgate history record"),
+        ("html", "testgate history html"),
+    ):
+        step = _step(job, step_id)
+        assert step["run"].strip() == command
+        assert step["if"].startswith("!cancelled()"), f"{step_id}: also after a failed gate"
+        assert "steps.report.outputs.decision == 'fail'" in step["if"]
+        assert step["env"]["TESTGATE_REPORT_JSON"] == json_file
+    assert "inputs.history" in _step(job, "history")["if"]
+    assert "inputs.history" not in _step(job, "html")["if"], "the page is written either way"
+    names = [s.get("id") or s.get("name") for s in job["steps"]]
+    assert names.index("report") < names.index("history") < names.index("html")
+    upload = _uses(job, "upload-artifact")[0]
+    assert upload["if"] == "always()"
+    for name in ("testgate-report.html", "history-trend.svg", "merged.xml"):
+        assert name in upload["with"]["path"], name
+
+
+def test_history_cache_is_saved_per_run_and_read_by_the_api_test_shards():
+    report_job = load(WORKFLOWS / "test-report.yml")["jobs"]["test-report"]
+    api_job = load(WORKFLOWS / "api-tests.yml")["jobs"]["api-tests"]
+    (restore,) = [s for s in report_job["steps"] if "cache/restore@" in str(s.get("uses"))]
+    (save,) = [s for s in report_job["steps"] if "cache/save@" in str(s.get("uses"))]
+    (shard_restore,) = [s for s in api_job["steps"] if "cache/restore@" in str(s.get("uses"))]
+    assert not [s for s in api_job["steps"] if "cache/save@" in str(s.get("uses"))], "read-only"
+    key = save["with"]["key"]
+    # immutable caches: a new key every run (and attempt), found again by its prefix
+    assert "${{ github.run_id }}" in key
+    assert "${{ github.run_attempt }}" in key
+    assert key.startswith("${{ inputs.history-key }}-${{ github.ref_name }}-")
+    assert restore["with"]["key"] == key == shard_restore["with"]["key"]
+    prefixes = restore["with"]["restore-keys"].splitlines()
+    assert prefixes == shard_restore["with"]["restore-keys"].splitlines()
+    assert prefixes[0] == "${{ inputs.history-key }}-${{ github.ref_name }}-"
+    assert key.startswith(prefixes[0])
+    assert "default_branch" in prefixes[1], "a new branch starts from the default branch's"
+    path = save["with"]["path"]
+    assert restore["with"]["path"] == path == shard_restore["with"]["path"]
+    history_file = _step(report_job, "history")["env"]["TESTGATE_HISTORY_FILE"]
+    assert history_file.startswith(path + "/")
+    assert _step(report_job, "html")["env"]["TESTGATE_HISTORY_FILE"] == history_file
+    run_step = next(s for s in api_job["steps"] if s.get("run") == "testgate api-tests")
+    assert run_step["env"]["TESTGATE_HISTORY_FILE"] == history_file
+    assert save["if"].startswith("${{ !cancelled()")
+    assert "steps.history.outcome" in save["if"]
+    assert restore["if"] == "inputs.history"
+    assert shard_restore["if"] == "inputs.shards > 1"
+
+
+def test_api_tests_shards_are_a_matrix_with_one_artifact_per_shard():
+    workflow = load(WORKFLOWS / "api-tests.yml")
+    plan, job = workflow["jobs"]["shards"], workflow["jobs"]["api-tests"]
+    assert job["needs"] == "shards"
+    assert job["strategy"]["fail-fast"] is False, "every shard's result reaches the report"
+    assert job["strategy"]["matrix"] == {"shard": "${{ fromJSON(needs.shards.outputs.matrix) }}"}
+    assert plan["outputs"]["matrix"] == "${{ steps.plan.outputs.matrix }}"
+    assert "${{ matrix.shard }}" in job["concurrency"]["group"], "shards must not queue"
+    run_step = next(s for s in job["steps"] if s.get("run") == "testgate api-tests")
+    assert run_step["env"]["TESTGATE_SHARDS"] == "${{ inputs.shards }}"
+    assert run_step["env"]["TESTGATE_SHARD_INDEX"] == "${{ matrix.shard }}"
+    name = _uses(job, "upload-artifact")[0]["with"]["name"]
+    # one shard keeps the plain name; N shards get <name>-<i>, still matching testgate-junit-*
+    assert name == (
+        "${{ inputs.shards > 1 && format('{0}-{1}', inputs.artifact-name, matrix.shard)"
+        " || inputs.artifact-name }}"
+    )
+
+
+def _plan(shards: str, tmp_path: Path) -> tuple[int, str, str]:
+    script = _step(load(WORKFLOWS / "api-tests.yml")["jobs"]["shards"], "plan")["run"]
+    out = tmp_path / "github_output"
+    out.write_text("", encoding="utf-8")
+    proc = subprocess.run(
+        ["bash", "-e", "-c", script],
+        env={"PATH": "/usr/bin:/bin", "TESTGATE_SHARDS": shards, "GITHUB_OUTPUT": str(out)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.returncode, out.read_text(encoding="utf-8"), proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("shards", "matrix"), [("1", "[1]"), ("3", "[1,2,3]"), ("08", "[1,2,3,4,5,6,7,8]")]
+)
+def test_shard_plan_lists_1_to_n(shards, matrix, tmp_path):
+    code, output, _ = _plan(shards, tmp_path)
+    assert code == 0
+    assert output == f"matrix={matrix}\n"
+    import json
+
+    assert json.loads(matrix) == list(range(1, int(shards) + 1))
+
+
+@pytest.mark.parametrize("shards", ["0", "257", "", "2.5", "-1", "two"])
+def test_shard_plan_refuses_what_a_matrix_cannot_hold(shards, tmp_path):
+    code, output, stdout = _plan(shards, tmp_path)
+    assert code == 2
+    assert output == ""
+    assert stdout.startswith("::error title=testgate::shards must be a whole number")
+
+
+def test_testrail_job_is_optional_and_gets_the_credentials_only_in_its_upload_step():
+    workflow = load(WORKFLOWS / "test-report.yml")
+    call = workflow["on"]["workflow_call"]
+    assert call["inputs"]["testrail"]["default"] is False
+    assert set(call["secrets"]) == {"TESTRAIL_USER", "TESTRAIL_KEY"}
+    assert all(spec["required"] is False for spec in call["secrets"].values())
+    job = workflow["jobs"]["testrail"]
+    assert job["needs"] == "test-report"
+    assert job["if"].startswith("!cancelled() && inputs.testrail"), "after a failed gate too"
+    upload = _step(job, "upload")
+    assert upload["run"].strip() == "testgate testrail upload"
+    assert upload["env"]["TESTRAIL_USER"] == "${{ secrets.TESTRAIL_USER }}"
+    assert upload["env"]["TESTGATE_TESTRAIL_JUNIT"].endswith("/merged.xml")
+    for _, other_job, step in steps(workflow):
+        if step is not upload:
+            assert "secrets.TESTRAIL" not in str(step.get("env")), step.get("name")
+            assert "secrets.TESTRAIL" not in str(other_job.get("env"))
+    install = next(s for s in job["steps"] if "trcli==" in s.get("run", ""))
+    # the same trcli as the TestRail tests use, in a virtualenv of its own
+    tools = (ROOT / "scripts" / "ci" / "install-tools.sh").read_text(encoding="utf-8")
+    (pinned,) = re.findall(r"^TRCLI_VERSION=(\S+)$", tools, re.MULTILINE)
+    assert install["env"]["TRCLI_VERSION"] == pinned
+    assert 'python -m venv "$RUNNER_TEMP/trcli"' in install["run"]
+    assert 'TESTGATE_TRCLI=$RUNNER_TEMP/trcli/bin/trcli" >> "$GITHUB_ENV"' in install["run"]
+    outputs = call["outputs"]["testrail-run-url"]["value"]
+    assert outputs == "${{ jobs.testrail.outputs.testrail-run-url }}"
+
+
+def test_monitor_state_file_pushgateway_secret_and_no_run_url():
+    workflow = load(WORKFLOWS / "monitor.yml")
+    call = workflow["on"]["workflow_call"]
+    assert call["outputs"]["state"]["description"].startswith("pass | fail")
+    job = workflow["jobs"]["monitor"]
+    state = job["env"]["TESTGATE_STATE_FILE"]
+    assert (
+        state == "${{ inputs.state-file || format('{0}/monitor-state.json', inputs.reports-dir) }}"
+    )
+    caches = [s for s in job["steps"] if "actions/cache/" in str(s.get("uses"))]
+    assert [s["with"]["path"] for s in caches] == [state, state]
+    run_step = _step(job, "monitor")
+    assert "TESTGATE_RUN_URL" not in run_step["env"], "testgate derives the run URL itself"
+    assert run_step["env"]["TESTGATE_PUSHGATEWAY_URL"] == (
+        "${{ secrets.TESTGATE_PUSHGATEWAY_URL || inputs.pushgateway-url }}"
+    )
+    assert run_step["env"]["TESTGATE_ALERT_ATTEMPTS"] == "${{ inputs.alert-attempts }}"
+    example = load(WORKFLOWS / "example-monitor.yml")["jobs"]["monitor"]
+    assert "pip-install" not in example.get("with", {})
+
+
+def test_deploy_example_switches_over_only_after_every_gate():
+    jobs = load(WORKFLOWS / "example-deploy.yml")["jobs"]
+    assert sorted(jobs["switch-over"]["needs"]) == [
+        "api-tests-candidate",
+        "can-i-deploy",
+        "verify-candidate",
+    ]
+    assert "if" not in jobs["switch-over"], "no always(): a failed gate skips the switch"
+    assert jobs["record-deployment"]["needs"] == "switch-over"
+    assert jobs["deploy-candidate"]["needs"] == "can-i-deploy"
