@@ -24,7 +24,15 @@ from testgate.config import env_var_for
 
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Inputs that shape the GitLab jobs themselves rather than reach testgate.
-STRUCTURAL = {"job-prefix", "stage", "needs", "python-version", "timeout-minutes", "deploy-job"}
+STRUCTURAL = {
+    "job-prefix",
+    "stage",
+    "needs",
+    "python-version",
+    "timeout-minutes",
+    "deploy-job",
+    "history-key",  # a cache key
+}
 # Tool inputs keep the tool's own variable name (STYLE.md section 2).
 TOOL_VARS = {"broker-url": "PACT_BROKER_BASE_URL", "testrail-host": "TESTRAIL_HOST"}
 GITLAB_ONLY = {"job-prefix", "stage", "needs", "deploy-job", "record-deployment"}
