@@ -67,7 +67,7 @@ void execute(Map cfg, Map inputs, Map opts) {
  */
 void restore(String file) {
     if (!file || file.startsWith('/')) {
-        echo "testgate: ${file ?: 'nothing'} is not a workspace-relative path, so it is not restored from the last build"
+        echo "testgate: ${file ?: 'nothing'} is not a workspace-relative path: not restored from the last build"
         return
     }
     try {
@@ -75,7 +75,7 @@ void restore(String file) {
                       target: '.', optional: true, fingerprintArtifacts: false)
     } catch (hudson.AbortException e) {
         echo "testgate: ${file} not restored from the last build (${e.message}); " +
-             "let the job copy from itself: properties([copyArtifactPermission(env.JOB_NAME)])"
+             'let the job copy from itself: properties([copyArtifactPermission(env.JOB_NAME)])'
     }
 }
 
@@ -117,7 +117,8 @@ void describe(String reportsDir) {
     // The file collects every command's outputs (later lines win). The report's decision and
     // counts describe the build once testReport ran; before that, the last step's decision.
     if (out.tests) {
-        currentBuild.description = "testgate ${out.decision}: ${out.tests} tests, ${out.failed ?: 0} failed"
+        String flaky = out['flaky-count'] && out['flaky-count'] != '0' ? ", ${out['flaky-count']} flaky" : ''
+        currentBuild.description = "testgate ${out.decision}: ${out.tests} tests, ${out.failed ?: 0} failed${flaky}"
     } else if (out.state) {
         currentBuild.description = "testgate monitor ${out.state}: ${out.checks ?: 0} checks, ${out.failed ?: 0} failed"
     } else if (out.deployable) {

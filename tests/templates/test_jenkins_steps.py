@@ -72,6 +72,8 @@ if args[:2] == ["history", "record"]:
     history.parent.mkdir(parents=True, exist_ok=True)
     with history.open("a") as fh:
         fh.write(os.environ["TESTGATE_REPORT_JSON"] + "\\n")
+    with props.open("a") as fh:
+        fh.write(f"flaky-count={{os.environ.get('FAKE_FLAKY', '0')}}\\n")
 if args[:2] == ["history", "html"]:
     (reports / "testgate-report.html").write_text("<html></html>")
     (reports / "history-trend.svg").write_text("<svg/>")
@@ -274,7 +276,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     add(
         "history-2",
         "node { testReport() }",
-        env={"FAKE_TESTGATE_FAIL": "report"},
+        env={"FAKE_TESTGATE_FAIL": "report", "FAKE_FLAKY": "1"},
         previous="history-1",
     )
     add("history-off", "node { testReport(history: false) }")
@@ -683,7 +685,8 @@ def test_history_is_restored_recorded_archived_and_published(runs: dict) -> None
     assert len(runs_kept) == 2  # the first build's run came back from its artifacts
     assert HISTORY in calls(second, "archiveArtifacts")[-1]["files"]
     assert calls(second, "publishHTML")
-    assert second["description"] == "testgate fail: 6 tests, 1 failed"
+    assert second["description"] == "testgate fail: 6 tests, 1 failed, 1 flaky"
+    assert first["description"] == "testgate pass: 6 tests, 0 failed"  # flaky-count=0
 
 
 def test_history_off_runs_only_the_report(runs: dict) -> None:
