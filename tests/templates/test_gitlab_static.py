@@ -36,23 +36,6 @@ STRUCTURAL = {
 # Tool inputs keep the tool's own variable name (STYLE.md section 2).
 TOOL_VARS = {"broker-url": "PACT_BROKER_BASE_URL", "testrail-host": "TESTRAIL_HOST"}
 GITLAB_ONLY = {"job-prefix", "stage", "needs", "deploy-job", "record-deployment"}
-# Wave 2 inputs (results over time, TestRail, sharding) the GitHub workflows are still gaining;
-# drop a name here once .github/workflows has it.
-GITHUB_PENDING = {
-    "history",
-    "history-max-runs",
-    "history-window",
-    "flaky-max-flips",
-    "testrail",
-    "testrail-host",
-    "testrail-project",
-    "testrail-suite-id",
-    "testrail-suite",
-    "testrail-run-name",
-    "testrail-close-run",
-    "shards",
-    "alert-attempts",
-}
 # Keywords that, at the top level of an include, would change every job of the caller.
 GLOBAL_KEYWORDS = {"default", "image", "services", "before_script", "after_script", "cache"}
 
@@ -314,7 +297,7 @@ def test_same_input_names_as_the_github_workflows(name: str) -> None:
     for path in twins:
         on = load_yaml(path.read_text(encoding="utf-8")).get(True) or {}  # YAML 1.1: on -> True
         github |= set((on["workflow_call"].get("inputs") or {}).keys())
-    missing = set(template(name).inputs) - GITLAB_ONLY - github - GITHUB_PENDING
+    missing = set(template(name).inputs) - GITLAB_ONLY - github
     assert not missing, f"{name}: GitLab inputs with no GitHub twin: {sorted(missing)}"
 
 
