@@ -121,11 +121,17 @@ def test_example_jenkinsfile_passes_on_the_example_services(example_runs: dict) 
     assert published == {
         "reports/consumer.xml": ["reports/consumer.xml"],
         "reports/provider-verification.xml": ["reports/provider-verification.xml"],
-        "reports/api.xml": ["reports/api.xml"],
+        # apiTests(shards: 2): each branch ran its share
+        "reports/api-shard-1.xml": ["reports/api-shard-1.xml"],
+        "reports/api-shard-2.xml": ["reports/api-shard-2.xml"],
     }
     report = _assert_same_decision(result)
     assert report["decision"] == "pass"
     assert report["totals"]["tests"] > 0
+    # the two shards together ran every API test exactly once
+    api = [t["id"] for t in report["tests"] if ".tests.api." in t["id"]]
+    assert api
+    assert len(set(api)) == len(api)
     assert report["totals"]["failed"] == report["totals"]["errors"] == 0
 
 
@@ -150,7 +156,8 @@ def test_example_jenkinsfile_fails_at_provider_verification(example_runs: dict) 
     broken = by_file["provider-verification.xml"]
     assert broken["failed"] + broken["errors"] > 0, report["files"]
     assert by_file["consumer.xml"]["failed"] == by_file["consumer.xml"]["errors"] == 0
-    assert by_file["api.xml"]["tests"] > 0
+    assert by_file["api-shard-1.xml"]["tests"] > 0
+    assert by_file["api-shard-2.xml"]["tests"] > 0
 
 
 @pytest.mark.parametrize("run", ["pass", "fail"])

@@ -474,10 +474,15 @@ def test_example_jenkinsfile_runs_every_stage_in_order(runs: dict) -> None:
         "consumer",
         "verify",
         "api-tests",
+        "api-tests",  # shards: 2
         "report",
         "history",
         "history",
     ]
+    shards = [
+        r["env"]["TESTGATE_SHARD_INDEX"] for r in result["testgate"] if r["argv"] == ["api-tests"]
+    ]
+    assert shards == ["1", "2"]
     assert result["description"] == "testgate pass: 6 tests, 0 failed"
 
 
@@ -492,12 +497,16 @@ def test_example_jenkinsfile_fails_at_provider_verification_and_still_reports(ru
         ("API tests", "SUCCESS"),  # the parallel branch runs to its end
         ("Test report", "FAILURE"),
     ]
-    assert calls(result, "parallel")[0]["branches"] == ["Provider verification", "API tests"]
+    assert [c["branches"] for c in calls(result, "parallel")] == [
+        ["Provider verification", "API tests"],
+        ["API tests 1/2", "API tests 2/2"],
+    ]
     junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
     assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
     assert [r["argv"][0] for r in result["testgate"]] == [
         "consumer",
         "verify",
+        "api-tests",
         "api-tests",
         "report",
         "history",
