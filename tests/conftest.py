@@ -44,3 +44,8 @@ def clean_environ(tmp_path: Path) -> dict[str, str]:
     env["PACT_DO_NOT_TRACK"] = "true"
     env["TESTGATE_REPORTS_DIR"] = str(tmp_path / "reports")
     return env
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The cross-platform comparison last: it reads what this session's template runs wrote."""
+    items.sort(key=lambda item: item.path.name == "test_cross_platform.py")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import ROOT, require_tool
@@ -63,6 +65,36 @@ def _report_json(paths: list[Path], out: Path) -> dict:
 
 def _junit_files(artifacts: Path) -> list[Path]:
     return sorted(artifacts.glob("testgate-junit-*/**/*.xml"))
+
+
+def _record(factory: pytest.TempPathFactory, name: str, runs: list[gha.ActRun], report: dict):
+    """What the GitHub run decided, beside the GitLab/Jenkins records of this session:
+    ``<basetemp>/template-results/github-<name>.json`` (tests/templates/test_cross_platform.py
+    compares them)."""
+    jobs = {j.name.strip(): j.result for run in runs for j in run.jobs.values() if j.result}
+    record = factory.getbasetemp() / "template-results" / f"github-{name}.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(
+        json.dumps(
+            {
+                "platform": "github",
+                "jobs": jobs,
+                "decision": report["decision"],
+                "totals": report["totals"],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+def _cache_calls(run: gha.ActRun, action: str) -> list[dict]:
+    return [c for c in run.stub_calls if c["action"] == action]
+
+
+def _cache_keys(box: gha.Sandbox) -> list[str]:
+    """The keys saved in the stubbed Actions cache (folder names are URL-quoted)."""
+    return sorted(unquote(p.name) for p in box.cache.iterdir())
 
 
 # -- the harness itself, on a trivial workflow (independent of the example services) --------
@@ -186,6 +218,14 @@ JUNIT = """\
   </testsuite>
 </testsuites>
 """
+# the next run on the same commit: test_get passes, so the history calls it flaky
+JUNIT_GREEN = JUNIT.replace('failures="1"', 'failures="0"').replace(
+    """ time="0.02">
+      <failure message="expected 200, got 500">AssertionError: expected 200, got 500</failure>
+    </testcase>""",
+    """ time="0.02"/>""",
+)
+FLIPPED = "tests.api.test_items::test_get"
 
 
 def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_env):
@@ -224,14 +264,15 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
     runs = []
     try:
         for attempt in range(2):
-            if attempt:  # a new run: its report artifact does not exist yet
+            if attempt:  # a new run: its report artifact does not exist yet; test_get passes
                 shutil.rmtree(box.artifacts / "testgate-report")
+                junit.write_text(JUNIT_GREEN, encoding="utf-8")
             runs.append(
                 gha.run_act(
                     box,
                     "pull_request",
                     ".github/workflows/zz-report-caller.yml",
-                    env={"FAKE_GH_STATE": str(state)},
+                    env={"FAKE_GH_STATE": str(state), "GITHUB_RUN_ID": str(301 + attempt)},
                     secrets={"GITHUB_TOKEN": TOKEN},
                     event_file=event,
                     extra_path=[bin_dir],
@@ -245,7 +286,10 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
     assert first.returncode != 0
     report_job = first.job("test-report", "test-report")
     assert report_job.result == "failure"
-    direct = _report_json([junit], tmp_path / "direct.json")
+    first_junit = tmp_path / "first-run" / "api.xml"
+    first_junit.parent.mkdir()
+    first_junit.write_text(JUNIT, encoding="utf-8")
+    direct = _report_json([first_junit], tmp_path / "direct.json")
     assert report_job.outputs["decision"] == direct["decision"] == "fail"
     assert int(report_job.outputs["tests"]) == direct["totals"]["tests"] == 3
     failed = direct["totals"]["failed"] + direct["totals"]["errors"]
@@ -267,6 +311,34 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
     assert second.job("test-report", "pr-comment").result == "success"
     for run in runs:
         assert TOKEN not in run.log
+    # The history: recorded after the failed gate, restored by the next run, which sees
+    # test_get fail and pass on one commit (flaky) and passes the gate itself.
+    assert report_job.outputs["history-runs"] == "1"
+    assert report_job.outputs["flaky-count"] == "0"
+    assert report_job.outputs["html-report"] == "reports/testgate-report.html"
+    assert report_job.outputs["trend-svg"] == "reports/history-trend.svg"
+    assert second.returncode == 0, second.log[-4000:]
+    again = second.job("test-report", "test-report")
+    assert again.outputs["decision"] == "pass"
+    assert again.outputs["history-runs"] == "2"
+    assert again.outputs["flaky-count"] == "1"
+    assert again.outputs["flaky-tests"] == FLIPPED
+    assert float(again.outputs["pass-rate"]) > float(report_job.outputs["pass-rate"])
+    assert FLIPPED.split("::")[1] in again.summary.split("decision", 1)[-1]
+    restores = [c["matched"] for c in _cache_calls(second, "cache-restore")]
+    assert restores == ["testgate-history-7/merge-301-1"]
+    assert _cache_keys(box) == [
+        "testgate-history-7/merge-301-1",
+        "testgate-history-7/merge-302-1",
+    ]
+    artifact = box.artifacts / "testgate-report"
+    page = (artifact / "testgate-report.html").read_text(encoding="utf-8")
+    assert "test_get" in page
+    assert "<svg" in (artifact / "history-trend.svg").read_text(encoding="utf-8")
+    merged = (artifact / "merged.xml").read_text(encoding="utf-8")
+    assert 'name="test_get"' in merged
+    report = json.loads((artifact / "testgate-report.json").read_text(encoding="utf-8"))
+    assert {t["id"] for t in report["tests"]} >= {FLIPPED}, "--json-tests for the history"
 
 
 # -- the example pipeline, passing and failing at the provider verification ----------------
@@ -312,23 +384,76 @@ def _check_report_matches_direct_run(run: gha.ActRun, tmp_path: Path, announced:
     return summary
 
 
-def test_example_pipeline_passes(tmp_path, act_env):
+def _api_test_ids() -> set[str]:
+    """The example API tests as pytest collects them (what the shards must add up to)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT / "examples" / "inventory-api" / "tests" / "api",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ids = {line.rsplit("::", 1)[-1] for line in proc.stdout.splitlines() if "::" in line}
+    assert ids, proc.stdout + proc.stderr
+    return ids
+
+
+def _shard_tests(artifacts: Path) -> dict[str, list[str]]:
+    """Test names per shard artifact (testgate-junit-api-tests-<i>/api-shard-<i>.xml)."""
+    found = {}
+    for xml in sorted(artifacts.glob("testgate-junit-api-tests-*/api-shard-*.xml")):
+        text = xml.read_text(encoding="utf-8")
+        found[xml.parent.name] = re.findall(r'<testcase [^>]*name="([^"]+)"', text)
+    return found
+
+
+def _check_shards(run: gha.ActRun) -> None:
+    """shards: 2 in the example: two matrix jobs, each ran its own half, nothing lost."""
+    shards = run.called_jobs("api-tests", "api-tests")
+    assert [j.name.strip() for j in shards] == [
+        "api-tests/api-tests/API tests 1/2-1",
+        "api-tests/api-tests/API tests 2/2-2",
+    ]
+    per_shard = _shard_tests(run.artifacts)
+    assert sorted(per_shard) == ["testgate-junit-api-tests-1", "testgate-junit-api-tests-2"]
+    one, two = per_shard.values()
+    assert one, "each shard ran tests"
+    assert two, "each shard ran tests"
+    assert not set(one) & set(two)
+    assert sorted(one + two) == sorted(_api_test_ids())
+    assert not (run.artifacts / "testgate-junit-api-tests").exists()
+
+
+def test_example_pipeline_passes(tmp_path, act_env, tmp_path_factory):
     _needs_example_services()
     box = _box(tmp_path, act_env)
     run = gha.run_act(box, "push", EXAMPLE, timeout=420)
     assert run.returncode == 0, run.log[-6000:]
-    for job in ("consumer-contracts", "provider-verification", "api-tests", "announce"):
+    for job in ("consumer-contracts", "provider-verification", "announce"):
         assert run.job(job).result == "success", job
-    assert run.job("test-report", "test-report").result == "success"
+    assert [j.result for j in run.called_jobs("api-tests", "api-tests")] == ["success"] * 2
+    _check_shards(run)
+    report_job = run.job("test-report", "test-report")
+    assert report_job.result == "success"
     summary = _check_report_matches_direct_run(run, tmp_path, announced=True)
     assert summary["decision"] == "pass"
     assert summary["tests"] > 0
+    # the first run of the branch: a history of one run, saved for the next one
+    assert report_job.outputs["history-runs"] == "1"
+    assert report_job.outputs["pass-rate"] == "100.00"
+    assert "history pass-rate=100.00 flaky=0" in run.output_lines()
+    assert _cache_keys(box) == ["testgate-history-main-1-1"]
+    assert (box.artifacts / "testgate-report" / "testgate-report.html").is_file()
     # the tools were checked out at the tag the example pins, never a branch
     refs = {c["ref"] for c in run.stub_calls if c["action"] == "checkout" and c["repository"]}
     assert refs == {TAG}
+    report = json.loads(
+        (box.artifacts / "testgate-report" / "testgate-report.json").read_text(encoding="utf-8")
+    )
+    _record(tmp_path_factory, "pass", [run], report)
 
 
-def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env):
+def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env, tmp_path_factory):
     _needs_example_services()
     box = _box(tmp_path, act_env)
     broken = {"EXAMPLE_BREAK": "provider"}
@@ -343,7 +468,9 @@ def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env):
     assert run.job("provider-verification").result == "failure"
     assert (box.artifacts / "testgate-junit-provider-verification").is_dir()
     api = gha.run_act(box, "push", EXAMPLE, env=broken, job="api-tests", timeout=420)
-    assert api.job("api-tests").result in {"success", "failure"}
+    api_results = {j.result for j in api.called_jobs("api-tests", "api-tests")}
+    assert api_results <= {"success", "failure"}
+    assert len(api.called_jobs("api-tests", "api-tests")) == 2
     workflows = box.repo / ".github" / "workflows"
     detached = gha.detached_jobs(
         box.repo / EXAMPLE, ["test-report"], workflows / "zz-example-report.yml"
@@ -363,7 +490,14 @@ def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env):
         for f in _report_json(_junit_files(box.artifacts), tmp_path / "r.json")["failures"]
     }
     assert failing, "the failures are named in the report"
-    print(json.dumps({"failing-suites": sorted(failing), "api-tests": api.job("api-tests").result}))
+    # the failed gate's run is in the history too
+    assert report.job("test-report", "test-report").outputs["history-runs"] == "1"
+    assert float(report.job("test-report", "test-report").outputs["pass-rate"]) < 100
+    print(json.dumps({"failing-suites": sorted(failing), "api-tests": sorted(api_results)}))
+    artifact = json.loads(
+        (box.artifacts / "testgate-report" / "testgate-report.json").read_text(encoding="utf-8")
+    )
+    _record(tmp_path_factory, "fail", [run, api, report], artifact)
 
 
 # -- the broker webhook: repository_dispatch -> verify that pact -> results in the broker ---
@@ -525,7 +659,7 @@ def test_example_monitor_runs_on_schedule_and_carries_its_state(tmp_path, act_en
     assert second.outputs["alert"] == "failing"
     restores = [c for c in down.stub_calls if c["action"] == "cache-restore"]
     assert [c["matched"] for c in restores] == ["testgate-monitor-state-prod-testgate-monitor-101"]
-    saved = sorted(p.name for p in box.cache.iterdir())
+    saved = _cache_keys(box)
     assert saved == [
         "testgate-monitor-state-prod-testgate-monitor-101",
         "testgate-monitor-state-prod-testgate-monitor-102",
@@ -594,26 +728,43 @@ def test_example_deploy_gates_the_candidate_and_records_the_deployment(
             f"PACT_BROKER_BASE_URL={server.url}\nINVENTORY_API_CANDIDATE_URL={url}\n",
             encoding="utf-8",
         )
-        run = gha.run_act(
+        deploy = [
             box,
             "workflow_dispatch",
             ".github/workflows/example-deploy.yml",
-            secrets={"PACT_BROKER_TOKEN": BROKER_TOKEN},
-            extra_args=["--var-file", str(vars_file), "--input", "environment=beta"],
-            timeout=400,
-        )
+        ]
+        options = {
+            "secrets": {"PACT_BROKER_TOKEN": BROKER_TOKEN},
+            "extra_args": ["--var-file", str(vars_file), "--input", "environment=beta"],
+            "timeout": 400,
+        }
+        run = gha.run_act(*deploy, env={"GITHUB_RUN_ID": "501"}, **options)
     finally:
         candidate.kill()
         candidate.wait()
     assert run.returncode == 0, run.log[-6000:]
-    for job in ("can-i-deploy", "api-tests-candidate", "verify-candidate", "record-deployment"):
+    for job in ("can-i-deploy", "verify-candidate", "record-deployment"):
         assert run.job(job).result == "success", job
+    assert run.job("api-tests-candidate", "api-tests").result == "success"
     assert run.job("switch-over").result == "success"
     assert run.job("can-i-deploy").outputs["deployable"] == "true"
     assert run.job("test-report", "test-report").outputs["decision"] == "pass"
+    # the candidates' report keeps a history of its own
+    assert _cache_keys(box) == ["testgate-history-deploy-beta-main-501-1"]
     beta = server.state.environment_named("beta")
     assert beta is not None
     deployed = [(d.pacticipant, d.version, d.environment) for d in server.state.deployments]
     assert deployed == [("inventory-api", sha, beta.uuid)]
     leaks = [r for r in run.records if BROKER_TOKEN in json.dumps(r)]
     assert all(r.get("command") == "add-mask" for r in leaks), leaks
+
+    # The next candidate does not answer: its API tests fail, traffic stays where it was.
+    for artifact in box.artifacts.iterdir():
+        shutil.rmtree(artifact)
+    refused = gha.run_act(*deploy, env={"GITHUB_RUN_ID": "502"}, **options)
+    assert refused.returncode != 0
+    assert refused.job("can-i-deploy").result == "success"
+    assert refused.job("api-tests-candidate", "api-tests").result == "failure"
+    ran = {j.name.split("/")[0] for j in refused.jobs.values() if j.result}
+    assert not ran & {"switch-over", "record-deployment"}, ran
+    assert len(server.state.deployments) == 1, "no deployment recorded for the refused one"

@@ -65,19 +65,27 @@ class ActRun:
     def job(self, job_id: str, inner: str | None = None) -> Job:
         """A job of the caller by id; for a job that calls a reusable workflow, the called
         workflow's job (``inner``: its id, needed only when it has several jobs)."""
-        called = [
-            j
-            for j in self.jobs.values()
-            if j.name.split("/")[0] == job_id
-            and j.name.count("/") >= 2
-            and (inner is None or j.job_id == inner)
-        ]
+        called = self.called_jobs(job_id, inner)
         if called:
             assert len(called) == 1, f"{job_id}: several jobs {[j.name for j in called]}"
             return called[0]
         plain = [j for j in self.jobs.values() if j.job_id == job_id and j.name.count("/") == 1]
         assert len(plain) == 1, f"no job {job_id!r} ({inner}) among {sorted(self.jobs)}"
         return plain[0]
+
+    def called_jobs(self, job_id: str, inner: str | None = None) -> list[Job]:
+        """The jobs of the workflow that caller job ``job_id`` calls (only those with id
+        ``inner`` when given; a matrix job appears once per combination), by name."""
+        return sorted(
+            (
+                j
+                for j in self.jobs.values()
+                if j.name.split("/")[0] == job_id
+                and j.name.count("/") >= 2
+                and (inner is None or j.job_id == inner)
+            ),
+            key=lambda j: j.name,
+        )
 
     def output_lines(self) -> list[str]:
         """What the steps printed, in order."""

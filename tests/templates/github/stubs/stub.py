@@ -21,6 +21,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 # What never goes into a checkout copy (act's own copy honours .gitignore the same way).
 IGNORED = shutil.ignore_patterns(".git", ".venv", ".tools", "build", "*.egg-info", "__pycache__")
@@ -160,22 +161,33 @@ def download_artifact() -> int:
     return 0
 
 
+def cache_folder(key: str) -> str:
+    """The folder name of a cache entry (keys may hold '/', e.g. a ref name '7/merge')."""
+    return quote(key, safe="")
+
+
+def cache_key(folder: str) -> str:
+    """The key of the cache entry in ``folder``."""
+    return unquote(folder)
+
+
 def cache_restore() -> int:
     key, restore_keys = _env("INPUT_KEY"), _lines(_env("INPUT_RESTORE_KEYS"))
     cache = Path(_env("ACT_STUB_CACHE"))
     entries = sorted(cache.iterdir(), key=lambda p: p.stat().st_mtime) if cache.is_dir() else []
-    hit = next((e for e in entries if e.name == key), None)
+    hit = next((e for e in entries if cache_key(e.name) == key), None)
     matched = hit
     for prefix in restore_keys if hit is None else []:
-        candidates = [e for e in entries if e.name.startswith(prefix)]
+        candidates = [e for e in entries if cache_key(e.name).startswith(prefix)]
         if candidates:
             matched = candidates[-1]  # the newest, like the real cache
             break
-    _log("cache-restore", key=key, matched=matched.name if matched else "")
+    matched_key = cache_key(matched.name) if matched else ""
+    _log("cache-restore", key=key, restore_keys=restore_keys, matched=matched_key)
     if matched is not None:
         shutil.copytree(matched, Path(_env("GITHUB_WORKSPACE") or "."), dirs_exist_ok=True)
     _append("GITHUB_OUTPUT", f"cache-hit={'true' if hit else 'false'}")
-    _append("GITHUB_OUTPUT", f"cache-matched-key={matched.name if matched else ''}")
+    _append("GITHUB_OUTPUT", f"cache-matched-key={matched_key}")
     return 0
 
 
@@ -186,7 +198,7 @@ def cache_save() -> int:
     if not files:
         print("::warning::Path Validation Error: no files to cache, hence no cache is being saved.")
         return 0
-    store = Path(_env("ACT_STUB_CACHE")) / key
+    store = Path(_env("ACT_STUB_CACHE")) / cache_folder(key)
     if store.exists():
         return _fail(f"cache entry {key!r} already exists (caches are immutable)")
     for src in files:
