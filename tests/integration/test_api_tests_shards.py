@@ -50,3 +50,11 @@ def test_shards_partition_the_suite_by_duration(
 def test_an_index_out_of_range_is_a_usage_error(clean_environ: dict[str, str], monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
     assert api_tests.main(["--shards", "2", "--shard-index", "3"], clean_environ) == 2
+
+
+def test_one_shard_needs_no_index(
+    clean_environ: dict[str, str], tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert api_tests.main(["-m", "smoke"], {**clean_environ, "TESTGATE_SHARDS": "1"}) == 0
+    assert (tmp_path / "reports" / "api.xml").is_file()

@@ -80,3 +80,11 @@ def test_jenkins_writes_properties(tmp_path: Path) -> None:
     assert (
         tmp_path / "testgate-outputs.properties"
     ).read_text() == "decision=pass\nreasons=a\\nb\n"
+
+
+def test_gitlab_dotenv_values_stay_small(tmp_path: Path) -> None:
+    gl = platforms.GitLabPlatform({"TESTGATE_REPORTS_DIR": str(tmp_path)}, stdout=io.StringIO())
+    gl.output("flaky-tests", "x" * 10_000)
+    line = (tmp_path / "testgate.env").read_text()
+    assert line.startswith("TESTGATE_OUT_FLAKY_TESTS=xxx")
+    assert len(line.encode()) < 600  # GitLab rejects a dotenv file over 5 KB

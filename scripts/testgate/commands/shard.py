@@ -128,6 +128,8 @@ def shard_position(
     position = resolve(index, {}, "", ci.shard_index)
     if not total and not position:
         return None
+    if total and not position and str(total).strip() == "1":
+        return 1, 1  # one shard needs no index (a matrix of one, or sharding switched off)
     if not total or not position:
         missing = [n for n, v in (("shards", total), ("index", position)) if not v]
         raise ConfigError(

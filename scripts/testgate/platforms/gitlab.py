@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 from testgate.platforms.base import Platform
 
+DOTENV_VALUE_LIMIT = 512
+
 
 class GitLabPlatform(Platform):
     """Writes ``reports/<job>.md`` and ``reports/testgate.env`` (for ``artifacts:reports:dotenv``)."""
@@ -27,8 +29,11 @@ class GitLabPlatform(Platform):
 
     def output(self, name: str, value: str) -> None:
         key = "TESTGATE_OUT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-        # dotenv artifacts take one line per variable.
+        # dotenv artifacts take one line per variable, and GitLab rejects a dotenv
+        # file over 5 KB: keep each value short (the full lists are in the reports).
         flat = self.redact(value).replace("\n", " ")
+        if len(flat) > DOTENV_VALUE_LIMIT:
+            flat = flat[: DOTENV_VALUE_LIMIT - 1] + "…"
         self._append(self.reports_dir() / "testgate.env", f"{key}={flat}\n")
 
     @contextlib.contextmanager
