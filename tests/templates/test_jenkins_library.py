@@ -165,14 +165,9 @@ def test_arguments_have_the_names_of_the_github_and_gitlab_inputs(step: str) -> 
     if not other:
         pytest.skip("no GitHub or GitLab template of that name in this checkout")
     ours = {a.input for a in parse_help(step) if a.input}
-    pending = WAVE2_PENDING.get(step, set()) - other
-    assert ours - other - pending == set(), f"{step} takes inputs the other platforms do not name"
+    assert ours - other == set(), f"{step} takes inputs the other platforms do not name"
     assert {"tools-ref", "tools-repository"} <= other
 
-
-# Inputs WAVE2.md asks the GitHub workflows to add (monitor: alert-attempts, state-file), accepted
-# here until they have them.
-WAVE2_PENDING = {"monitor": {"alert-attempts", "state-file"}}
 
 # Inputs that only move files between jobs or place a job in a pipeline: Jenkins runs every
 # stage in one workspace and the Jenkinsfile places the steps itself.
