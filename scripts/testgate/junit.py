@@ -24,6 +24,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _json_str  # C: the spool writes a line per test
 from pathlib import Path
 from typing import IO
 
@@ -290,12 +291,13 @@ class _Collector:
         self.seq = 0
         self.warnings: list[str] = []
         self.files: list[FileResult] = []
-        self.spool: IO[str] | None = None
+        self.spool: IO[bytes] | None = None
+        self.spool_pos = 0  # bytes written: a text file's tell() is far too slow per test case
         self.spool_path: Path | None = None
         if keep_tests:
             fd, name = tempfile.mkstemp(prefix="testgate-tests-", suffix=".jsonl", dir=spool_dir)
             self.spool_path = Path(name)
-            self.spool = open(fd, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+            self.spool = open(fd, "wb")  # noqa: SIM115 - closed in finish()
 
     def finish(self) -> None:
         if self.spool is not None:
@@ -428,7 +430,7 @@ class _FileReader:
             flaky,
             len(col.failures),
             len(col.flaky),
-            col.spool.tell() if col.spool is not None else 0,
+            col.spool_pos,
         )
         c = acc.stats
         self.last_tests = c.tests + 1
@@ -469,21 +471,18 @@ class _FileReader:
         if tm > col.slow_floor:
             self.note_slow(tm, tid or make_test_id(classname, name, acc.name))
         if col.spool is not None:
-            col.spool.write(
-                json.dumps(
-                    [
-                        tid or make_test_id(classname, name, acc.name),
-                        acc.name,
-                        classname,
-                        name,
-                        outcome,
-                        tm,
-                        flaky,
-                        message[:MESSAGE_CHARS],
-                    ]
-                )
-                + "\n"
-            )
+            # One line per test: the report JSON's "tests" entry, a tab, then what the
+            # merged JUnit needs. JSON text never holds a raw tab, so the split is safe,
+            # and the entry goes to the report as it is, without decoding it again.
+            tid = tid or make_test_id(classname, name, acc.name)
+            data = (
+                f'{{"id": {_json_str(tid)}, "suite": {_json_str(acc.name)}, '
+                f'"outcome": "{outcome}", "time": {tm!r}, "flaky": {"true" if flaky else "false"}}}'
+                f"\t[{_json_str(classname)}, {_json_str(name)}, "
+                f"{_json_str(message[:MESSAGE_CHARS])}]\n"
+            ).encode()
+            col.spool.write(data)
+            col.spool_pos += len(data)
 
     def undo_last(self) -> tuple[int, float]:
         """Take back the last commit(); returns its (attempts, time) to fold into a rerun."""
@@ -518,6 +517,7 @@ class _FileReader:
         if col.spool is not None:
             col.spool.seek(spool_pos)
             col.spool.truncate()
+            col.spool_pos = spool_pos
         return attempts, tm
 
     def note_slow(self, tm: float, tid: str) -> None:
@@ -730,7 +730,7 @@ def _read_file(col: _Collector, item: InputFile) -> FileResult:
         return FileResult(item.display, error=f"cannot read: {exc.strerror or exc}")
     failures_mark = len(col.failures)
     flaky_mark = len(col.flaky)
-    spool_mark = col.spool.tell() if col.spool is not None else 0
+    spool_mark = col.spool_pos
     reader = None
     for attempt in (0, 1):
         reader = _FileReader(col, item.display)
@@ -801,6 +801,7 @@ def _rollback(col: _Collector, failures_mark: int, flaky_mark: int, spool_mark: 
     if col.spool is not None:
         col.spool.seek(spool_mark)
         col.spool.truncate()
+        col.spool_pos = spool_mark
     # the slowest heap may hold entries of the rolled-back file; they are dropped at the end
 
 
@@ -972,23 +973,29 @@ def parse_reports(
     )
 
 
-def read_tests(report: Report) -> Iterable[dict]:
-    """The per-test records of a report parsed with ``keep_tests=True``, in report order."""
+def read_test_entries(report: Report) -> Iterable[str]:
+    """The report JSON's ``tests`` entries as JSON text, in report order (``keep_tests=True``)."""
     if report.tests_file is None:
         return
     with report.tests_file.open(encoding="utf-8") as fh:
         for line in fh:
-            tid, suite, classname, name, outcome, tm, flaky, message = json.loads(line)
-            yield {
-                "id": tid,
-                "suite": suite,
-                "classname": classname,
-                "name": name,
-                "outcome": outcome,
-                "time": tm,
-                "flaky": flaky,
-                "message": message,
-            }
+            yield line.split("\t", 1)[0]
+
+
+def read_tests(report: Report) -> Iterable[dict]:
+    """The per-test records of a report parsed with ``keep_tests=True``, in report order.
+
+    Each has ``id``, ``suite``, ``outcome``, ``time``, ``flaky``, ``classname``, ``name``
+    and ``message``.
+    """
+    if report.tests_file is None:
+        return
+    with report.tests_file.open(encoding="utf-8") as fh:
+        for line in fh:
+            entry, extra = line.split("\t", 1)
+            record = json.loads(entry)
+            record["classname"], record["name"], record["message"] = json.loads(extra)
+            yield record
 
 
 def write_junit(report: Report, path: Path) -> None:

@@ -143,14 +143,16 @@ def report_json(
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+_TEST_KEYS = ("id", "suite", "outcome", "time", "flaky")
 
 
 def iter_json(doc: dict[str, Any]) -> Iterator[str]:
     """Serialise ``doc`` as indented JSON, in chunks.
 
     Lists are written one element per line and any iterable (the ``tests``
-    records) is consumed lazily, so a report with a million entries never has
-    its JSON text in memory at once.
+    entries) is consumed lazily, so a report with a million entries never has
+    its JSON text in memory at once. A ``tests`` element that is a ``str`` is
+    taken as ready JSON text.
     """
     yield "{"
     for index, (key, value) in enumerate(doc.items()):
@@ -166,16 +168,17 @@ def iter_json(doc: dict[str, Any]) -> Iterator[str]:
                 _ENCODER.encode
             )  # one encoder: json.dumps(..., ensure_ascii=False) builds one per call
             for item in value:
-                yield ("\n    " if empty else ",\n    ") + encode(
-                    _test_entry(item) if key == "tests" else item
-                )
+                # "tests" may come as ready JSON text (junit.read_test_entries)
+                if key != "tests":
+                    text = encode(item)
+                elif isinstance(item, str):
+                    text = item
+                else:  # a full record (junit.read_tests): the entry keeps five keys
+                    text = encode({k: item[k] for k in _TEST_KEYS})
+                yield ("\n    " if empty else ",\n    ") + text
                 empty = False
             yield "]" if empty else "\n  ]"
     yield "\n}\n"
-
-
-def _test_entry(record: dict) -> dict:
-    return {k: record[k] for k in ("id", "suite", "outcome", "time", "flaky")}
 
 
 # -- console ------------------------------------------------------------------

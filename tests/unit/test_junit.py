@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -558,3 +559,26 @@ def test_many_suites_and_nesting_with_pruning(tmp_path):
     assert r.suites["inner"].tests == 300
     assert r.suites["outer"].tests == 900
     assert r.suites["flat"].tests == 300
+
+
+def test_per_test_records_survive_awkward_text(tmp_path):
+    # The spool holds one line per test, "<entry JSON>\t<extra JSON>": tabs, quotes,
+    # backslashes, newlines and non-ASCII text in names and messages must round-trip.
+    name = "a&#9;b &quot;q&quot; \\ é&#10;z"
+    r = parse(
+        tmp_path,
+        suite(
+            f'<testcase classname="c&#9;d" name="{name}"><failure message="m&#9;&quot;ü"/></testcase>',
+            '<testcase classname="c" name="ok"/>',
+        ),
+        keep_tests=True,
+    )
+    records = list(read_tests(r))
+    assert records[0]["name"] == 'a\tb "q" \\ é\nz'
+    assert records[0]["classname"] == "c\td"
+    assert records[0]["message"] == 'm\t"ü'
+    assert records[0]["id"] == 'c\td::a\tb "q" \\ é\nz'
+    assert [json.loads(e)["id"] for e in junit.read_test_entries(r)] == [
+        records[0]["id"],
+        "c::ok",
+    ]

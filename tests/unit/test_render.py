@@ -134,6 +134,15 @@ def test_iter_json_streams_tests(tmp_path):
     assert parsed["totals"]["tests"] == 4
 
 
+def test_iter_json_takes_ready_entries(tmp_path):
+    from testgate.junit import read_test_entries
+
+    report, decision = build(tmp_path, failures=1, keep_tests=True)
+    from_text = "".join(iter_json(report_json(report, decision, CTX, read_test_entries(report))))
+    from_dicts = "".join(iter_json(report_json(report, decision, CTX, read_tests(report))))
+    assert json.loads(from_text) == json.loads(from_dicts)
+
+
 def test_iter_json_with_no_tests_is_an_empty_array(tmp_path):
     report, decision = build(tmp_path, failures=0, passes=0, keep_tests=True)
     parsed = json.loads("".join(iter_json(report_json(report, decision, CTX, read_tests(report)))))

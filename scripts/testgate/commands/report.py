@@ -15,7 +15,7 @@ from testgate.commands._common import make_parser, run
 from testgate.config import parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.gate import decide_gate, load_baseline
-from testgate.junit import expand_paths, parse_reports, read_tests, write_junit
+from testgate.junit import expand_paths, parse_reports, read_test_entries, write_junit
 from testgate.model import FileResult, GateDecision, Report
 from testgate.platforms import Platform
 from testgate.policy import load_policy
@@ -188,7 +188,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         platform.info(console_text(report, decision, ctx))
 
         if json_file:
-            tests = read_tests(report) if json_tests else None
+            tests = read_test_entries(report) if json_tests else None
             _write_text(Path(json_file), iter_json(report_json(report, decision, ctx, tests)))
         if junit_out:
             write_junit(report, Path(junit_out))
