@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 import pytest
 from conftest import ROOT, require_tool
+from template_results import write_record
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "github"))
 import gha_harness as gha
@@ -72,20 +73,7 @@ def _record(factory: pytest.TempPathFactory, name: str, runs: list[gha.ActRun], 
     ``<basetemp>/template-results/github-<name>.json`` (tests/templates/test_cross_platform.py
     compares them)."""
     jobs = {j.name.strip(): j.result for run in runs for j in run.jobs.values() if j.result}
-    record = factory.getbasetemp() / "template-results" / f"github-{name}.json"
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(
-        json.dumps(
-            {
-                "platform": "github",
-                "jobs": jobs,
-                "decision": report["decision"],
-                "totals": report["totals"],
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    write_record(factory, "github", name, report, jobs=jobs)
 
 
 def _cache_calls(run: gha.ActRun, action: str) -> list[dict]:
