@@ -1025,7 +1025,7 @@ def write_junit(report: Report, path: Path) -> None:
             case.result = [result]
         elif outcome == SKIPPED:
             case.result = [Skipped(rec["message"] or None)]
-        suite.add_testcase(case)
+        suite.append(case)  # add_testcase() recounts the suite each time: quadratic
     for suite in suites.values():
         suite.update_statistics()
         xml.add_testsuite(suite)
