@@ -340,3 +340,68 @@ def test_warning_annotations_are_capped(tmp_path, clean_environ, capsys):
     warnings = [x for x in capsys.readouterr().out.splitlines() if x.startswith("::warning")]
     assert len(warnings) == 10
     assert warnings[-1] == "::warning::6 more warnings (see the summary or JSON)"
+
+
+def test_report_exports_html_metrics_and_count_outputs(tmp_path, clean_environ) -> None:
+    """The report's totals as the monitor's metrics (pass rate over time for CI runs too)."""
+    from testgate.commands import report as report_command
+
+    junit = tmp_path / "r.xml"
+    junit.write_text(
+        '<testsuite name="s" tests="3"><testcase classname="a" name="ok"/>'
+        '<testcase classname="a" name="bad"><failure message="boom"/></testcase>'
+        '<testcase classname="a" name="skip"><skipped/></testcase></testsuite>'
+    )
+    out = tmp_path / "out"
+    env = dict(
+        clean_environ,
+        GITHUB_ACTIONS="true",
+        GITHUB_OUTPUT=str(tmp_path / "gh-out"),
+        TESTGATE_ENV="beta",
+    )
+    code = report_command.main(
+        [
+            str(junit),
+            "--html",
+            str(out / "r.html"),
+            "--metrics-file",
+            str(out / "m.prom"),
+            "--service",
+            "orders",
+        ],
+        env,
+    )
+    assert code == 1
+    prom = (out / "m.prom").read_text()
+    assert 'testgate_tests{environment="beta",outcome="failed",service="orders"} 1.0' in prom
+    assert 'testgate_tests{environment="beta",outcome="skipped",service="orders"} 1.0' in prom
+    assert "<html" in (out / "r.html").read_text().lower()
+    outputs = (tmp_path / "gh-out").read_text()
+    for line in (
+        "decision=fail",
+        "tests=3",
+        "failed=1",
+        "passed=1",
+        "skipped=1",
+        "errors=0",
+        "flaky=0",
+    ):
+        assert f"{line}\n" in outputs
+
+
+def test_report_metrics_push_failure_warns_but_keeps_the_decision(
+    tmp_path, clean_environ, capsys
+) -> None:
+    from testgate.commands import report as report_command
+
+    junit = tmp_path / "r.xml"
+    junit.write_text(
+        '<testsuite name="s" tests="1"><testcase classname="a" name="ok"/></testsuite>'
+    )
+    code = report_command.main(
+        [str(junit), "--pushgateway-url", "http://user:s3cret-pw@127.0.0.1:9"], clean_environ
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "s3cret-pw" not in captured.out + captured.err
+    assert "Pushgateway" in captured.err

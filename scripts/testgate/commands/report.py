@@ -96,6 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="report the decision but exit 0 on a failed gate (env TESTGATE_DRY_RUN)",
     )
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write a self-contained HTML page of this run (env TESTGATE_HTML)",
+    )
+    metrics_group = parser.add_argument_group(
+        "metrics",
+        "export the totals as Prometheus metrics, like testgate monitor (pass rate over time)",
+    )
+    metrics_group.add_argument(
+        "--metrics-file",
+        metavar="FILE",
+        help="write an OpenMetrics text file (env TESTGATE_METRICS_FILE)",
+    )
+    metrics_group.add_argument(
+        "--pushgateway-url",
+        metavar="URL",
+        help="push to a Prometheus Pushgateway (env TESTGATE_PUSHGATEWAY_URL)",
+    )
+    metrics_group.add_argument(
+        "--service",
+        metavar="NAME",
+        help="the service label (env TESTGATE_SERVICE; default testgate.toml's provider, else 'testgate')",
+    )
     return parser
 
 
@@ -133,6 +157,38 @@ def _annotate(platform: Platform, report: Report, decision: GateDecision, verdic
     more = len(failing) - room
     extra = f" ({more} more failures in the summary)" if more > 0 else ""
     platform.error(f"{verdict}: {'; '.join(decision.reasons)[:2000]}{extra}")
+
+
+def _export(args: argparse.Namespace, platform: Platform, env: dict[str, str], doc: dict) -> None:
+    """The optional HTML page and metrics of this run; a failed push warns, never decides."""
+    html_file = resolve(args.html, env, "TESTGATE_HTML")
+    metrics_file = resolve(args.metrics_file, env, "TESTGATE_METRICS_FILE")
+    gateway = resolve(args.pushgateway_url, env, "TESTGATE_PUSHGATEWAY_URL")
+    if html_file:
+        from testgate.html import render_html
+
+        _write_text(Path(html_file), [render_html(doc)])
+    if not (metrics_file or gateway):
+        return
+    from testgate import metrics
+    from testgate.commands._common import project
+
+    if gateway:
+        metrics.check_gateway_url(gateway)
+        if metrics.redact_url(gateway) != gateway:
+            platform.mask(gateway)  # it carries user:password@
+    service = resolve(
+        args.service, env, "TESTGATE_SERVICE", project(env).get("provider", "name"), "testgate"
+    )
+    export = metrics.export_report_json(
+        doc,
+        environment=env.get("TESTGATE_ENV") or "ci",
+        service=service,
+        textfile=Path(metrics_file) if metrics_file else None,
+        pushgateway_url=gateway,
+    )
+    if export.push_error:
+        platform.warning(export.push_error)
 
 
 def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
@@ -196,9 +252,15 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         if md_file:
             _write_text(Path(md_file), [markdown])
         platform.summary(markdown)
+        _export(args, platform, env, report_json(report, decision, ctx, None))
+        totals = report.totals
         platform.output("decision", decision.decision)
-        platform.output("tests", str(report.totals.tests))
-        platform.output("failed", str(report.totals.failed + report.totals.errors))
+        platform.output("tests", str(totals.tests))
+        platform.output("failed", str(totals.failed + totals.errors))
+        platform.output("passed", str(totals.passed))
+        platform.output("errors", str(totals.errors))
+        platform.output("skipped", str(totals.skipped))
+        platform.output("flaky", str(totals.flaky))
     finally:
         if report.tests_file is not None:
             report.tests_file.unlink(missing_ok=True)
