@@ -15,6 +15,15 @@ VENV_BIN = Path(sys.executable).parent
 pytest_plugins = ["broker.fixtures"]  # the test Pact Broker (tests/broker/)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/fixtures/junit/*.md from the current renderer instead of comparing",
+    )
+
+
 def on_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 

@@ -1,17 +1,11 @@
-"""Golden-file tests: ``pytest tests/unit/golden --update-golden`` rewrites the expected files."""
+"""Golden-file tests: ``pytest --update-golden`` rewrites the expected files.
+
+The option itself is registered in ``tests/conftest.py``, so it works from the repository root.
+"""
 
 from __future__ import annotations
 
 import pytest
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-golden",
-        action="store_true",
-        default=False,
-        help="rewrite tests/fixtures/junit/*.md from the current renderer instead of comparing",
-    )
 
 
 @pytest.fixture
