@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from testgate import platforms
-from testgate.config import ProjectConfig, load_project, parse_bool
+from testgate.config import ProjectConfig, load_project, parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode, TestgateError
 from testgate.platforms import Platform
 
@@ -61,6 +61,38 @@ def reports_dir(environ: Mapping[str, str]) -> Path:
 def project(environ: Mapping[str, str]) -> ProjectConfig:
     """The project configuration, found from the current directory."""
     return load_project(Path.cwd(), environ)
+
+
+def required_setting(
+    project: ProjectConfig,
+    env: Mapping[str, str],
+    flag_value: str | None,
+    *,
+    flag: str,
+    var: str,
+    section: str,
+    key: str,
+) -> str:
+    """A setting that must be set: the flag, the variable, or ``[section] key`` in testgate.toml.
+
+    Raises:
+        ConfigError: none of them is set; the message names all three.
+    """
+    value = resolve(flag_value, env, var, project.get(section, key))
+    if not value:
+        raise ConfigError(
+            f"{flag.lstrip('-')} is required",
+            hint=f"pass {flag}, set {var}, or [{section}] {key} in testgate.toml",
+        )
+    return str(value)
+
+
+def pact_dir(project: ProjectConfig, env: Mapping[str, str], flag_value: str | None) -> Path:
+    """The pact folder: ``--pact-dir``, TESTGATE_PACT_DIR, ``[consumer] pact-dir``, else ``pacts``."""
+    value = resolve(
+        flag_value, env, "TESTGATE_PACT_DIR", project.get("consumer", "pact-dir"), "pacts"
+    )
+    return project.path(value)
 
 
 def debug(environ: Mapping[str, str]) -> bool:

@@ -19,7 +19,7 @@ from testgate.config import (
     parse_bool,
     resolve,
 )
-from testgate.errors import ConfigError, ExitCode
+from testgate.errors import ExitCode
 from testgate.platforms import Platform
 
 HELP = "run the API tests against an environment (envs/<env>.env) -> reports/api.xml"
@@ -164,12 +164,15 @@ def _select_shard(
 def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     project = _common.project(env)
     target = environment(args, env, project)
-    tests = resolve(args.tests, env, "TESTGATE_API_TESTS", project.get("api-tests", "tests"))
-    if not tests:
-        raise ConfigError(
-            "no API tests configured",
-            hint="pass --tests, set TESTGATE_API_TESTS, or [api-tests] tests in testgate.toml",
-        )
+    tests = _common.required_setting(
+        project,
+        env,
+        args.tests,
+        flag="--tests",
+        var="TESTGATE_API_TESTS",
+        section="api-tests",
+        key="tests",
+    )
     position = shard_position(args.shards, args.shard_index, env)
     default_junit = f"api-shard-{position[1]}.xml" if position and position[0] > 1 else "api.xml"
     junit = Path(args.junit) if args.junit else _common.reports_dir(env) / default_junit

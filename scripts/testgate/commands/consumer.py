@@ -9,8 +9,7 @@ from pathlib import Path
 
 from testgate import pact, runner
 from testgate.commands import _common
-from testgate.config import resolve
-from testgate.errors import ConfigError, ExitCode, ToolError
+from testgate.errors import ExitCode, ToolError
 from testgate.platforms import Platform
 
 HELP = "run the consumer Pact tests: pacts/*.json + reports/consumer.xml"
@@ -51,17 +50,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     project = _common.project(env)
-    tests = resolve(args.tests, env, "TESTGATE_CONSUMER_TESTS", project.get("consumer", "tests"))
-    if not tests:
-        raise ConfigError(
-            "no consumer tests configured",
-            hint="pass --tests, set TESTGATE_CONSUMER_TESTS, or [consumer] tests in testgate.toml",
-        )
-    pact_dir = project.path(
-        resolve(
-            args.pact_dir, env, "TESTGATE_PACT_DIR", project.get("consumer", "pact-dir"), "pacts"
-        )
+    tests = _common.required_setting(
+        project,
+        env,
+        args.tests,
+        flag="--tests",
+        var="TESTGATE_CONSUMER_TESTS",
+        section="consumer",
+        key="tests",
     )
+    pact_dir = _common.pact_dir(project, env, args.pact_dir)
     junit = Path(args.junit) if args.junit else _common.reports_dir(env) / "consumer.xml"
     # write_file() merges into an existing pact: start from an empty folder so a
     # removed interaction does not linger in the contract.

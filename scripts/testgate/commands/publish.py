@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from testgate import broker
 from testgate.ci_context import detect_ci_context
 from testgate.commands._broker import add_broker_arguments, settings_from
-from testgate.commands._common import make_parser, project, run
+from testgate.commands._common import make_parser, pact_dir, project, run
 from testgate.config import resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
@@ -67,23 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     settings = settings_from(args, env, platform, required=False)
     proj = project(env)
-    pact_dir = proj.path(
-        resolve(args.pact_dir, env, "TESTGATE_PACT_DIR", proj.get("consumer", "pact-dir"), "pacts")
-    )
-    files = broker.find_pact_files(pact_dir)
+    pacts = pact_dir(proj, env, args.pact_dir)
+    files = broker.find_pact_files(pacts)
     if settings is None:
         count = f"{len(files)} pact file{'s' if len(files) != 1 else ''}"
         platform.summary(
             "## Pacts not published\n\n"
             "No Pact Broker is configured (PACT_BROKER_BASE_URL), so the pacts stay as files "
-            f"({count} in `{pact_dir}`): pass them on as CI artifacts.\n"
+            f"({count} in `{pacts}`): pass them on as CI artifacts.\n"
         )
         if not files:
-            platform.warning(f"{pact_dir} holds no pact files (*.json)")
+            platform.warning(f"{pacts} holds no pact files (*.json)")
         return ExitCode.OK
     if not files:
         raise ConfigError(
-            f"no pact files (*.json) in {pact_dir} to publish",
+            f"no pact files (*.json) in {pacts} to publish",
             hint="run the consumer's contract tests first (testgate consumer), or set --pact-dir / TESTGATE_PACT_DIR",
         )
     ctx = detect_ci_context(env)

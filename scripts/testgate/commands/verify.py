@@ -121,17 +121,16 @@ def provider_under_test(
 
 def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     project = _common.project(env)
-    provider = resolve(args.provider, env, "TESTGATE_PROVIDER", project.get("provider", "name"))
-    if not provider:
-        raise ConfigError(
-            "provider is required",
-            hint="pass --provider, set TESTGATE_PROVIDER, or [provider] name in testgate.toml",
-        )
-    pact_dir = project.path(
-        resolve(
-            args.pact_dir, env, "TESTGATE_PACT_DIR", project.get("consumer", "pact-dir"), "pacts"
-        )
+    provider = _common.required_setting(
+        project,
+        env,
+        args.provider,
+        flag="--provider",
+        var="TESTGATE_PROVIDER",
+        section="provider",
+        key="name",
     )
+    pact_dir = _common.pact_dir(project, env, args.pact_dir)
     junit = (
         Path(args.junit) if args.junit else _common.reports_dir(env) / "provider-verification.xml"
     )
