@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -122,7 +123,7 @@ def run(
     try:
         platform = platforms.detect(env, getattr(args, "platform", None))
     except TestgateError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     try:
         return int(body(args, platform, env))
