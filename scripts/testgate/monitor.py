@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lxml import etree
-
 from testgate.errors import ReportError, ToolError
+from testgate.junit import expand_paths, parse_reports, read_tests
 
 SMOKE_MARKER = "smoke"
 PYTEST_PLUGIN = "testgate.pytest_smoke"
@@ -264,46 +263,30 @@ def run_smoke_checks(
     return run(checks)
 
 
-def _safe_parser() -> etree.XMLParser:
-    # No entities, no network, no huge trees: a JUnit file is data, never a program.
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-
-
 def read_checks(junit: Path) -> tuple[CheckResult, ...]:
-    """One :class:`CheckResult` per ``<testcase>`` of a pytest JUnit file.
+    """One :class:`CheckResult` per test case of a JUnit file, read by the report engine.
+
+    The same hardened, streaming reader as ``testgate report`` (no DOCTYPE, no
+    entities, no network), so a check counts exactly as the report would count it.
 
     Raises:
         ReportError: the file is missing or is not JUnit XML.
     """
+    report = parse_reports(expand_paths([str(junit)]), keep_tests=True)
     try:
-        root = etree.parse(str(junit), _safe_parser()).getroot()
-    except (OSError, etree.XMLSyntaxError) as exc:
-        raise ReportError(
-            f"cannot read the monitor's JUnit file {junit}: {exc}",
-            hint="the smoke-check run did not finish; see its log",
-        ) from exc
-    if root.tag not in ("testsuites", "testsuite"):
-        raise ReportError(f"{junit} is not JUnit XML (root element <{root.tag}>)")
-    results = []
-    for case in root.iter("testcase"):
-        classname = case.get("classname") or ""
-        name = case.get("name") or ""
-        if not classname:
-            suite = case.getparent()
-            classname = suite.get("name", "") if suite is not None else ""
-        try:
-            duration = max(0.0, float(case.get("time") or 0.0))
-        except ValueError:
-            duration = 0.0
-        outcome, message = PASSED, ""
-        for child in case:
-            if child.tag in ("failure", "error", "skipped"):
-                outcome = {"failure": FAILED, "error": ERROR, "skipped": SKIPPED}[child.tag]
-                message = (child.get("message") or (child.text or "")).strip()
-                if outcome != SKIPPED:
-                    break
-        results.append(CheckResult(f"{classname}::{name}", outcome, duration, message[:500]))
-    return tuple(results)
+        error = next((f.error for f in report.files if f.error), None)
+        if error:
+            raise ReportError(
+                f"cannot read the monitor's JUnit file {junit}: {error}",
+                hint="the smoke-check run did not finish; see its log",
+            )
+        return tuple(
+            CheckResult(t["id"], t["outcome"], float(t["time"]), (t["message"] or "").strip()[:500])
+            for t in read_tests(report)
+        )
+    finally:
+        if report.tests_file is not None:
+            report.tests_file.unlink(missing_ok=True)
 
 
 def render_monitor_md(run: MonitorRun) -> str:
