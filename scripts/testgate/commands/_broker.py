@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Mapping
 
 from testgate.broker import BrokerSettings, broker_settings
-from testgate.config import parse_bool
+from testgate.ci_context import detect_ci_context
+from testgate.config import env_var_for, parse_bool, resolve
 from testgate.errors import ConfigError
 from testgate.platforms import Platform
 
@@ -65,3 +66,28 @@ def require(values: Mapping[str, tuple[object, str]]) -> None:
             f"missing {', '.join(missing)}",
             hint="pass the flags or set the environment variables",
         )
+
+
+def version_at(
+    args: argparse.Namespace, env: Mapping[str, str], *, place: str, flag_value: str | None
+) -> tuple[str, str, str]:
+    """(pacticipant, version, environment) for can-i-deploy and record-deployment/release.
+
+    ``place`` names the environment input (``to-environment`` or ``environment``); the
+    version defaults to the git SHA once the other two are known. Every missing one is
+    named in one error.
+    """
+    place_var = env_var_for(place)
+    pacticipant = resolve(args.pacticipant, env, "TESTGATE_PACTICIPANT")
+    environment = resolve(flag_value, env, place_var)
+    version = resolve(args.version, env, "TESTGATE_VERSION")
+    if not version and pacticipant and environment:
+        version = detect_ci_context(env).sha
+    require(
+        {
+            "pacticipant": (pacticipant, "TESTGATE_PACTICIPANT"),
+            "version": (version, "TESTGATE_VERSION"),
+            place: (environment, place_var),
+        }
+    )
+    return str(pacticipant), str(version), str(environment)

@@ -9,8 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
-from testgate.ci_context import detect_ci_context
-from testgate.commands._broker import add_broker_arguments, require, settings_from
+from testgate.commands._broker import add_broker_arguments, settings_from, version_at
 from testgate.commands._common import make_parser, reports_dir, run
 from testgate.config import parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode
@@ -82,17 +81,8 @@ def _int(value: object, name: str) -> int:
 def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
     settings = settings_from(args, env, platform)
     assert settings is not None
-    pacticipant = resolve(args.pacticipant, env, "TESTGATE_PACTICIPANT")
-    to_environment = resolve(args.to_environment, env, "TESTGATE_TO_ENVIRONMENT")
-    version = resolve(args.version, env, "TESTGATE_VERSION")
-    if not version and pacticipant and to_environment:
-        version = detect_ci_context(env).sha
-    require(
-        {
-            "pacticipant": (pacticipant, "TESTGATE_PACTICIPANT"),
-            "version": (version, "TESTGATE_VERSION"),
-            "to-environment": (to_environment, "TESTGATE_TO_ENVIRONMENT"),
-        }
+    pacticipant, version, to_environment = version_at(
+        args, env, place="to-environment", flag_value=args.to_environment
     )
     retries = _int(
         resolve(args.retry_while_unknown, env, "TESTGATE_RETRY_WHILE_UNKNOWN", 0),
@@ -104,9 +94,9 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     dry_run = parse_bool(resolve(args.dry_run, env, "TESTGATE_DRY_RUN", False), "TESTGATE_DRY_RUN")
     decision = broker.can_i_deploy(
         settings,
-        pacticipant=str(pacticipant),
-        version=str(version),
-        to_environment=str(to_environment),
+        pacticipant=pacticipant,
+        version=version,
+        to_environment=to_environment,
         retry_while_unknown=retries,
         retry_interval=interval,
         environ=env,

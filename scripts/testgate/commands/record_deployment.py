@@ -13,8 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
-from testgate.ci_context import detect_ci_context
-from testgate.commands._broker import add_broker_arguments, require, settings_from
+from testgate.commands._broker import add_broker_arguments, settings_from, version_at
 from testgate.commands._common import make_parser, run
 from testgate.config import resolve
 from testgate.errors import ExitCode
@@ -62,34 +61,25 @@ def record(kind: str, args: argparse.Namespace, platform: Platform, env: dict[st
     """Record a deployment or a release from parsed arguments."""
     settings = settings_from(args, env, platform)
     assert settings is not None
-    pacticipant = resolve(args.pacticipant, env, "TESTGATE_PACTICIPANT")
-    environment = resolve(args.environment, env, "TESTGATE_ENVIRONMENT")
-    version = resolve(args.version, env, "TESTGATE_VERSION")
-    if not version and pacticipant and environment:
-        version = detect_ci_context(env).sha
-    require(
-        {
-            "pacticipant": (pacticipant, "TESTGATE_PACTICIPANT"),
-            "version": (version, "TESTGATE_VERSION"),
-            "environment": (environment, "TESTGATE_ENVIRONMENT"),
-        }
+    pacticipant, version, environment = version_at(
+        args, env, place="environment", flag_value=args.environment
     )
     if kind == "deployment":
         instance = resolve(args.application_instance, env, "TESTGATE_APPLICATION_INSTANCE")
         broker.record_deployment(
             settings,
-            pacticipant=str(pacticipant),
-            version=str(version),
-            environment=str(environment),
+            pacticipant=pacticipant,
+            version=version,
+            environment=environment,
             application_instance=instance,
             environ=env,
         )
     else:
         broker.record_release(
             settings,
-            pacticipant=str(pacticipant),
-            version=str(version),
-            environment=str(environment),
+            pacticipant=pacticipant,
+            version=version,
+            environment=environment,
             environ=env,
         )
     verb = "deployed to" if kind == "deployment" else "released to"
