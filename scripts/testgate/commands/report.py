@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from testgate import __version__
@@ -159,11 +159,19 @@ def _annotate(platform: Platform, report: Report, decision: GateDecision, verdic
     platform.error(f"{verdict}: {'; '.join(decision.reasons)[:2000]}{extra}")
 
 
-def _export(args: argparse.Namespace, platform: Platform, env: dict[str, str], doc: dict) -> None:
-    """The optional HTML page and metrics of this run; a failed push warns, never decides."""
+def _export(
+    args: argparse.Namespace, platform: Platform, env: dict[str, str], make_doc: Callable[[], dict]
+) -> None:
+    """The optional HTML page and metrics of this run; a failed push warns, never decides.
+
+    ``make_doc`` builds the report document, only when one of them is asked for.
+    """
     html_file = resolve(args.html, env, "TESTGATE_HTML")
     metrics_file = resolve(args.metrics_file, env, "TESTGATE_METRICS_FILE")
     gateway = resolve(args.pushgateway_url, env, "TESTGATE_PUSHGATEWAY_URL")
+    if not (html_file or metrics_file or gateway):
+        return
+    doc = make_doc()
     if html_file:
         from testgate.html import render_html
 
@@ -252,7 +260,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         if md_file:
             _write_text(Path(md_file), [markdown])
         platform.summary(markdown)
-        _export(args, platform, env, report_json(report, decision, ctx, None))
+        _export(args, platform, env, lambda: report_json(report, decision, ctx, None))
         totals = report.totals
         platform.output("decision", decision.decision)
         platform.output("tests", str(totals.tests))
