@@ -62,8 +62,17 @@ def list_environments(envs_dir: Path) -> list[str]:
     return sorted(p.stem for p in envs_dir.glob("*.env") if p.is_file())
 
 
-def load_environment(name: str | None, environ: Mapping[str, str], envs_dir: Path) -> Environment:
+def load_environment(
+    name: str | None,
+    environ: Mapping[str, str],
+    envs_dir: Path,
+    *,
+    optional: bool = False,
+) -> Environment:
     """Load ``envs_dir/<name>.env``; variables already in ``environ`` win over the file.
+
+    The default environment, ``local``, may have no file (a project with no envs/ folder runs
+    locally with what the real environment holds); so may any when ``optional`` is true.
 
     Raises:
         ConfigError: the environment does not exist (the message lists those that do).
@@ -71,6 +80,8 @@ def load_environment(name: str | None, environ: Mapping[str, str], envs_dir: Pat
     name = name or environ.get("TESTGATE_ENV") or DEFAULT_ENV
     known = list_environments(envs_dir)
     path = envs_dir / f"{name}.env"
+    if _ENV_NAME.match(name) and not path.is_file() and (optional or name == DEFAULT_ENV):
+        return Environment(name=name, file=path, values={})
     if not _ENV_NAME.match(name) or not path.is_file():
         listing = ", ".join(known) if known else f"none: {envs_dir} has no *.env files"
         raise ConfigError(

@@ -8,10 +8,11 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from testgate import platforms
+from testgate import platforms, settings
 from testgate.config import ProjectConfig, load_project, parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode, TestgateError
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings
 
 EXIT_CODES_EPILOG = (
     "exit codes: 0 passed, 1 gate failed, 2 usage or configuration error, 3 could not decide"
@@ -143,3 +144,69 @@ def run(
             "(set TESTGATE_DEBUG=true for a traceback, and please report it)"
         )
         return int(ExitCode.UNDECIDED)
+
+
+def execute(
+    spec: CommandSpec,
+    argv: Sequence[str] | None,
+    environ: Mapping[str, str],
+    body: Callable[[Settings, Platform], int],
+    *,
+    parser: argparse.ArgumentParser | None = None,
+) -> int:
+    """Parse ``argv`` from the spec, load the settings, run ``body``; errors become exit codes.
+
+    Every missing or invalid setting is reported at once (exit 2) before ``body`` runs. A
+    :class:`TestgateError` is one clear message (a traceback only with ``TESTGATE_DEBUG=true``);
+    anything else is an internal error, exit 3, because a gate that cannot decide never passes.
+    A closed stdout (``testgate report | head -1``) ends the command quietly.
+    """
+    parser = parser or settings.build_parser(spec)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    env = dict(environ)
+    # Pact's own telemetry is off for every command and every child, unless set.
+    env.setdefault("PACT_DO_NOT_TRACK", "true")
+    try:
+        platform = platforms.detect(env, getattr(args, "platform", None))
+    except TestgateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    try:
+        cfg = settings.load(spec, args, env, platform)
+        # Adapters and children read the reports folder the settings resolved.
+        env["TESTGATE_REPORTS_DIR"] = str(cfg.reports_dir)
+        platform.environ = env
+        return int(body(cfg, platform))
+    except TestgateError as exc:
+        if debug(env):
+            traceback.print_exc()
+        platform.error(str(exc))
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        platform.error("interrupted")
+        return int(ExitCode.UNDECIDED)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return int(ExitCode.UNDECIDED)
+    except Exception as exc:  # a bug in testgate: say so, and never pass
+        if debug(env):
+            traceback.print_exc()
+        platform.error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(set TESTGATE_DEBUG=true for a traceback, and please report it)"
+        )
+        return int(ExitCode.UNDECIDED)
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush is silent."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -11,67 +11,51 @@ from testgate import pact, runner
 from testgate.commands import _common
 from testgate.errors import ExitCode, ToolError
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, in_reports, setting, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "run the consumer Pact tests: pacts/*.json + reports/consumer.xml"
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _common.make_parser(
-        "consumer",
-        "Run the consumer's Pact tests (pytest + pact-python) in a fresh interpreter.\n"
-        "The pact folder is emptied first (pact-python merges into existing files), then\n"
-        "the tests write one pact per consumer-provider pair into it.",
-        """\
+SPEC = CommandSpec(
+    name="consumer",
+    help=HELP,
+    description="Run the consumer's Pact tests (pytest + pact-python) in a fresh interpreter.\n"
+    "The pact folder is emptied first (pact-python merges into existing files), then\n"
+    "the tests write one pact per consumer-provider pair into it.",
+    examples="""\
   testgate consumer
   testgate consumer --tests tests/contract --pact-dir build/pacts
   TESTGATE_CONSUMER_TESTS=tests/pact testgate consumer --junit reports/pact.xml""",
-    )
-    parser.add_argument(
-        "--tests",
-        metavar="PATH",
-        help="consumer Pact tests (env TESTGATE_CONSUMER_TESTS; testgate.toml [consumer] tests)",
-    )
-    parser.add_argument(
-        "--pact-dir",
-        metavar="DIR",
-        help="where pacts are written (env TESTGATE_PACT_DIR; default pacts)",
-    )
-    parser.add_argument(
-        "--junit",
-        metavar="FILE",
-        help="JUnit report (default <reports-dir>/consumer.xml)",
-    )
-    return parser
+    uses=(
+        use("consumer-tests", required=True),
+        use("pact-dir"),
+        use("consumer-junit", default=in_reports("consumer.xml")),
+    ),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return build_spec_parser(SPEC)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    return _common.run(build_parser(), argv, environ, _run)
+    return _common.execute(SPEC, argv, environ, _run)
 
 
-def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    project = _common.project(env)
-    tests = _common.required_setting(
-        project,
-        env,
-        args.tests,
-        flag="--tests",
-        var="TESTGATE_CONSUMER_TESTS",
-        section="consumer",
-        key="tests",
-    )
-    pact_dir = _common.pact_dir(project, env, args.pact_dir)
-    junit = Path(args.junit) if args.junit else _common.reports_dir(env) / "consumer.xml"
+def _run(cfg: Settings, platform: Platform) -> int:
+    tests: Path = cfg.consumer_tests
+    pact_dir: Path = cfg.pact_dir
+    junit: Path = cfg.consumer_junit
     # write_file() merges into an existing pact: start from an empty folder so a
     # removed interaction does not linger in the contract.
     pact_dir.mkdir(parents=True, exist_ok=True)
     for old in pact_dir.glob("*.json"):
         old.unlink()
-    child_env = dict(env)
-    child_env["TESTGATE_PACT_DIR"] = str(pact_dir.resolve())
-    child_env.setdefault("PACT_DO_NOT_TRACK", "true")
+    child_env = dict(cfg.environ)
+    child_env[setting("pact-dir").env or ""] = str(pact_dir.resolve())
     with platform.group("Consumer contract tests"):
         run = runner.run_pytest(
-            project.path(tests),
+            tests,
             junit,
             env=child_env,
             on_line=platform.info,

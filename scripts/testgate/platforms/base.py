@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from testgate.buildinfo import BuildInfo, GitRunner, truthy, with_git
+
 
 class Platform:
     """A CI platform as the commands see it.
@@ -85,6 +87,14 @@ class Platform:
         """A file-name-safe name for the current job."""
         raw = self.environ.get("TESTGATE_JOB_NAME") or "testgate"
         return "".join(c if c.isalnum() or c in "-_." else "-" for c in raw)
+
+    # -- the build identity ------------------------------------------------------
+    def build_info(self, git: GitRunner | None = None) -> BuildInfo:
+        """This build's identity from the CI's own variables; git for what they do not say."""
+        return with_git(self._ci_build_info(), git)
+
+    def _ci_build_info(self) -> BuildInfo:
+        return BuildInfo(platform=self.name, is_ci=truthy(self.environ.get("CI")))
 
     def _append(self, path: str | os.PathLike[str], text: str) -> None:
         target = Path(path)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
+from testgate.buildinfo import BuildInfo, first
 from testgate.platforms.base import Platform
 
 # GitHub drops a step summary over 1 MiB whole; stay under it.
@@ -79,3 +82,46 @@ class GitHubPlatform(Platform):
             yield
         finally:
             print("::endgroup::", file=self.stdout, flush=True)
+
+    def _event(self) -> dict:
+        path = self.environ.get("GITHUB_EVENT_PATH")
+        if not path:
+            return {}
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _ci_build_info(self) -> BuildInfo:
+        env = self.environ
+        event = self._event()
+        pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else None
+        head = (pull or {}).get("head") if isinstance((pull or {}).get("head"), dict) else {}
+        commit = head.get("sha") or env.get("GITHUB_SHA") or None
+        branch = env.get("GITHUB_HEAD_REF") or None
+        ref = env.get("GITHUB_REF", "")
+        if not branch and ref.startswith("refs/heads/"):
+            branch = env.get("GITHUB_REF_NAME") or ref[len("refs/heads/") :]
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        repo, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
+        repository = event.get("repository") if isinstance(event.get("repository"), dict) else {}
+        pr_number = (pull or {}).get("number")
+        if not pr_number and ref.startswith("refs/pull/"):
+            pr_number = ref.split("/")[2]
+        return BuildInfo(
+            platform="github",
+            is_ci=True,
+            commit=commit,
+            branch=branch,
+            default_branch=repository.get("default_branch") or None,
+            build_url=f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else None,
+            run_id=run_id or None,
+            run_number=env.get("GITHUB_RUN_NUMBER") or None,
+            pr_number=str(pr_number) if pr_number else None,
+            repository=repo or None,
+            server_url=server,
+            api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
+            actor=env.get("GITHUB_ACTOR") or None,
+            pipeline_name=first(env, "GITHUB_WORKFLOW"),
+        )

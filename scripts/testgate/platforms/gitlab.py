@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 
+from testgate.buildinfo import BuildInfo, first
 from testgate.platforms.base import Platform
 
 DOTENV_VALUE_LIMIT = 512
@@ -52,3 +53,24 @@ class GitLabPlatform(Platform):
                 file=self.stdout,
                 flush=True,
             )
+
+    def _ci_build_info(self) -> BuildInfo:
+        env = self.environ
+        server = env.get("CI_SERVER_URL") or None
+        return BuildInfo(
+            platform="gitlab",
+            is_ci=True,
+            commit=env.get("CI_COMMIT_SHA") or None,
+            branch=first(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_BRANCH"),
+            default_branch=env.get("CI_DEFAULT_BRANCH") or None,
+            build_url=first(env, "CI_JOB_URL", "CI_PIPELINE_URL"),
+            run_id=env.get("CI_PIPELINE_ID") or None,
+            run_number=env.get("CI_PIPELINE_IID") or None,
+            pr_number=env.get("CI_MERGE_REQUEST_IID") or None,
+            repository=env.get("CI_PROJECT_PATH") or None,
+            project_id=env.get("CI_PROJECT_ID") or None,
+            server_url=server,
+            api_url=env.get("CI_API_V4_URL") or (f"{server}/api/v4" if server else None),
+            actor=env.get("GITLAB_USER_LOGIN") or None,
+            pipeline_name=first(env, "CI_PIPELINE_NAME", "CI_PROJECT_PATH"),
+        )
