@@ -344,8 +344,21 @@ def build_parser(spec: CommandSpec) -> argparse.ArgumentParser:
             kwargs["metavar"] = s.metavar[:-3]
         else:
             kwargs["metavar"] = s.metavar or _metavar(s)
+            if len(names) > 1:
+                kwargs["action"] = _StoreSpelled
         target.add_argument(*names, **kwargs)
     return parser
+
+
+class _StoreSpelled(argparse.Action):
+    """Store the value, and the option the user typed: an error names ``--last``, not the
+    canonical ``--history-window``, when ``--last`` is what was given."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        setattr(namespace, self.dest, values)
+        spelled = dict(getattr(namespace, "_spelled", None) or {})
+        spelled[self.dest] = option_string
+        namespace._spelled = spelled
 
 
 def _group_of(spec: CommandSpec, s: Setting) -> str | None:
@@ -818,6 +831,8 @@ def load(
     if any(setting(u.name).env_file for u in uses):
         env_file_values = _env_file_values(args, environ, project)
 
+    if spec.actions:  # the positional action (history record|trend|html), as cfg.action
+        values["action"] = getattr(args, "action", None)
     settings_obj = Settings(spec, values, sources, project, environ, platform)
     derived: list[tuple[Use, Setting, Derived]] = []
     for u in uses:
@@ -839,7 +854,8 @@ def load(
             sources[s.name] = source
         except _Invalid as exc:
             values[s.name] = None
-            problems.append(f"{_spelled(s, source)} {exc} (got {_shown(s, raw)})")
+            typed = (getattr(args, "_spelled", None) or {}).get(s.attr)
+            problems.append(f"{_spelled(s, source, typed)} {exc} (got {_shown(s, raw)})")
     for _u, s, default in derived:
         value = default.compute(settings_obj)
         if (
@@ -855,10 +871,10 @@ def load(
                 problems.append(f"{_spelled(s, 'default')} {exc} (got {value})")
         values[s.name] = value
         sources[s.name] = "default" if value is not None else "unset"
-    missing = [u.name for u in uses if u.required and values.get(u.name) in (None, "", ())]
-    for name in missing:
-        s = setting(name)
-        problems.append(f"{name} is required ({_how_to_set(s)})")
+    missing = [u for u in uses if u.required and values.get(u.name) in (None, "", ())]
+    for u in missing:
+        s = setting(u.name)
+        problems.append(f"{u.name} is required ({_how_to_set(s, u.positional)})")
     if problems:
         raise ConfigError(
             problems[0]
@@ -875,9 +891,11 @@ def load(
     return settings_obj
 
 
-def _how_to_set(s: Setting) -> str:
+def _how_to_set(s: Setting, positional: bool = False) -> str:
     ways = []
-    if s.flag:
+    if positional:
+        ways.append(f"{s.metavar or s.name.upper()} arguments")
+    elif s.flag:
         ways.append(f"--{s.flag.lstrip('-')}")
     if s.env:
         ways.append(f"env {s.env}")
@@ -888,9 +906,12 @@ def _how_to_set(s: Setting) -> str:
     return ", ".join(ways) if ways else "no way to set it"
 
 
-def _spelled(s: Setting, source: str) -> str:
+def _spelled(s: Setting, source: str, typed: str | None = None) -> str:
     if source == "flag":
-        return f"{s.flag}"
+        # The old spelling the user typed (--last), unless several settings share it (--junit
+        # of five commands): then the setting's own flag says which one is meant.
+        shared = sum(typed in t.flag_aliases for t in table().values()) > 1
+        return typed if typed and not shared else f"{s.flag}"
     if source.startswith("env "):
         return source.removeprefix("env ")
     if source == "testgate.toml":
