@@ -9,24 +9,25 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from testgate import __version__
-from testgate.commands._common import make_parser, run
-from testgate.config import parse_bool, resolve
-from testgate.errors import ConfigError, ExitCode
+from testgate.commands import _common
+from testgate.errors import ExitCode
 from testgate.gate import decide_gate, load_baseline
 from testgate.junit import expand_paths, parse_reports, read_test_entries, write_junit
 from testgate.model import FileResult, GateDecision, Report
 from testgate.platforms import Platform
 from testgate.policy import load_policy
 from testgate.render import (
-    DEFAULT_MAX_SIZE,
     RenderContext,
     console_text,
     iter_json,
     render_report_md,
     report_json,
 )
+from testgate.settings import CommandSpec, Settings, setting, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "merge JUnit XML reports and decide pass/fail under a gate policy"
 
@@ -35,8 +36,37 @@ EXAMPLES = """\
   testgate report 'build/**/TEST-*.xml' --policy gate.toml --json reports/report.json
   testgate report reports/ --markdown summary.md --max-size 65000   # fits a PR comment
   testgate report reports/ --baseline main-report.json              # fail only on new failures
-  TESTGATE_REPORT_PATHS='shard-*/junit.xml' testgate report --dry-run
-"""
+  {paths}='shard-*/junit.xml' testgate report --dry-run
+""".format(paths=setting("report-paths").env)
+
+SPEC = CommandSpec(
+    name="report",
+    help=HELP,
+    description="Read JUnit XML reports (files, directories, globs), merge them, and make one gate "
+    "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit "
+    "outputs. Zero tests, a missing or malformed file is never a pass.",
+    examples=EXAMPLES,
+    uses=(
+        use("report-paths", required=True, positional=True),
+        use("policy"),
+        use("json"),
+        use("json-tests"),
+        use("markdown"),
+        use("max-size"),
+        use("junit-out"),
+        use("baseline"),
+        use("dry-run"),
+        use("html"),
+        use("metrics-file"),
+        use("pushgateway-url"),
+        use("service"),
+        use("env", default="ci", help="environment label of the metrics"),
+    ),
+    groups={
+        "metrics": "export the totals as Prometheus metrics, like testgate monitor "
+        "(pass rate over time)"
+    },
+)
 
 ANNOTATION_LIMIT = 10
 """GitHub shows at most 10 error annotations per step; the decision takes the last one."""
@@ -47,80 +77,7 @@ WARNINGS_SHOWN = 10  # GitHub also shows at most 10 warning annotations per step
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``testgate report`` argument parser."""
-    parser = make_parser(
-        "report",
-        "Read JUnit XML reports (files, directories, globs), merge them, and make one gate "
-        "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit "
-        "outputs. Zero tests, a missing or malformed file is never a pass.",
-        EXAMPLES,
-    )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="JUnit XML files, directories (every *.xml below) or globs "
-        "(env TESTGATE_REPORT_PATHS, space-separated)",
-    )
-    parser.add_argument("--policy", metavar="FILE", help="gate policy TOML (env TESTGATE_POLICY)")
-    parser.add_argument("--json", metavar="FILE", help="write the report JSON (env TESTGATE_JSON)")
-    parser.add_argument(
-        "--json-tests",
-        action="store_const",
-        const=True,
-        default=None,
-        help="include one entry per test case in the JSON (env TESTGATE_JSON_TESTS)",
-    )
-    parser.add_argument(
-        "--markdown", metavar="FILE", help="write the Markdown summary (env TESTGATE_MARKDOWN)"
-    )
-    parser.add_argument(
-        "--max-size",
-        metavar="BYTES",
-        help=f"size limit of the Markdown summary (default {DEFAULT_MAX_SIZE}, just under "
-        "GitHub's 1 MiB; 65000 for a PR comment; env TESTGATE_MAX_SIZE)",
-    )
-    parser.add_argument(
-        "--junit-out",
-        metavar="FILE",
-        help="write the merged report as JUnit XML (env TESTGATE_JUNIT_OUT)",
-    )
-    parser.add_argument(
-        "--baseline",
-        metavar="FILE",
-        help="report JSON of an earlier run: fail only on new failures (env TESTGATE_BASELINE)",
-    )
-    parser.add_argument(
-        "--dry-run",
-        action="store_const",
-        const=True,
-        default=None,
-        help="report the decision but exit 0 on a failed gate (env TESTGATE_DRY_RUN)",
-    )
-    parser.add_argument(
-        "--html",
-        metavar="FILE",
-        help="write a self-contained HTML page of this run (env TESTGATE_HTML)",
-    )
-    metrics_group = parser.add_argument_group(
-        "metrics",
-        "export the totals as Prometheus metrics, like testgate monitor (pass rate over time)",
-    )
-    metrics_group.add_argument(
-        "--metrics-file",
-        metavar="FILE",
-        help="write an OpenMetrics text file (env TESTGATE_METRICS_FILE)",
-    )
-    metrics_group.add_argument(
-        "--pushgateway-url",
-        metavar="URL",
-        help="push to a Prometheus Pushgateway (env TESTGATE_PUSHGATEWAY_URL)",
-    )
-    metrics_group.add_argument(
-        "--service",
-        metavar="NAME",
-        help="the service label (env TESTGATE_SERVICE; default testgate.toml's provider, else 'testgate')",
-    )
-    return parser
+    return build_spec_parser(SPEC)
 
 
 def _progress(platform: Platform, count: int):
@@ -159,77 +116,72 @@ def _annotate(platform: Platform, report: Report, decision: GateDecision, verdic
     platform.error(f"{verdict}: {'; '.join(decision.reasons)[:2000]}{extra}")
 
 
-def _export(
-    args: argparse.Namespace, platform: Platform, env: dict[str, str], make_doc: Callable[[], dict]
-) -> None:
+def _export(cfg: Settings, platform: Platform, make_doc: Callable[[], dict]) -> None:
     """The optional HTML page and metrics of this run; a failed push warns, never decides.
 
     ``make_doc`` builds the report document, only when one of them is asked for.
     """
-    html_file = resolve(args.html, env, "TESTGATE_HTML")
-    metrics_file = resolve(args.metrics_file, env, "TESTGATE_METRICS_FILE")
-    gateway = resolve(args.pushgateway_url, env, "TESTGATE_PUSHGATEWAY_URL")
+    html_file: Path | None = cfg.html
+    metrics_file: Path | None = cfg.metrics_file
+    gateway: str | None = cfg.pushgateway_url
     if not (html_file or metrics_file or gateway):
         return
     doc = make_doc()
     if html_file:
         from testgate.html import render_html
 
-        _write_text(Path(html_file), [render_html(doc)])
+        _write_text(html_file, [render_html(doc)])
     if not (metrics_file or gateway):
         return
     from testgate import metrics
-    from testgate.commands._common import project
 
     if gateway:
         metrics.check_gateway_url(gateway)
         if metrics.redact_url(gateway) != gateway:
             platform.mask(gateway)  # it carries user:password@
-    service = resolve(
-        args.service, env, "TESTGATE_SERVICE", project(env).get("provider", "name"), "testgate"
-    )
     export = metrics.export_report_json(
         doc,
-        environment=env.get("TESTGATE_ENV") or "ci",
-        service=service,
-        textfile=Path(metrics_file) if metrics_file else None,
+        environment=cfg.env,
+        service=cfg.service,
+        textfile=metrics_file,
         pushgateway_url=gateway,
     )
     if export.push_error:
         platform.warning(export.push_error)
 
 
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    patterns = list(args.paths) or (resolve(None, env, "TESTGATE_REPORT_PATHS") or "").split()
-    if not patterns:
-        raise ConfigError(
-            "no report paths given",
-            hint="pass files, directories or globs (testgate report reports/*.xml) or set "
-            "TESTGATE_REPORT_PATHS",
-        )
-    policy_file = resolve(args.policy, env, "TESTGATE_POLICY")
-    json_file = resolve(args.json, env, "TESTGATE_JSON")
-    md_file = resolve(args.markdown, env, "TESTGATE_MARKDOWN")
-    junit_out = resolve(args.junit_out, env, "TESTGATE_JUNIT_OUT")
-    baseline_file = resolve(args.baseline, env, "TESTGATE_BASELINE")
-    dry_run = parse_bool(resolve(args.dry_run, env, "TESTGATE_DRY_RUN", False), "dry-run")
-    json_tests = parse_bool(
-        resolve(args.json_tests, env, "TESTGATE_JSON_TESTS", False), "json-tests"
-    )
-    raw_size = resolve(args.max_size, env, "TESTGATE_MAX_SIZE", DEFAULT_MAX_SIZE)
+def _shown_path(cfg: Settings, path: Path) -> str:
+    """A path as people read it: relative to the project root when inside it."""
     try:
-        max_size = int(raw_size)
-        if max_size < 200:
-            raise ValueError
+        return str(path.relative_to(cfg.project.root))
     except ValueError:
-        raise ConfigError(
-            f"max-size must be a number of bytes >= 200, not {raw_size!r}",
-            hint="--max-size 65000 (env TESTGATE_MAX_SIZE)",
-        ) from None
+        return str(path)
 
-    policy = load_policy(Path(policy_file) if policy_file else None)
-    baseline = load_baseline(Path(baseline_file)) if baseline_file else None
+
+def _inputs(patterns: Sequence[str], junit_out: Path | None) -> list:
+    """The input files; the merged JUnit this run writes is never one of them (a folder of
+    reports that already holds the last run's merged.xml would count every test twice)."""
     inputs = expand_paths(patterns)
+    if junit_out is None:
+        return inputs
+    own = junit_out.resolve()
+    kept = [i for i in inputs if i.path is None or i.path.resolve() != own]
+    return kept if kept else inputs  # only that file: read it, as asked
+
+
+def _run(cfg: Settings, platform: Platform) -> int:
+    _pipe_safe(platform)
+    patterns: Sequence[str] = cfg.report_paths
+    json_file: Path | None = cfg.json
+    md_file: Path | None = cfg.markdown
+    junit_out: Path | None = cfg.junit_out
+    dry_run: bool = cfg.dry_run
+    json_tests: bool = cfg.json_tests
+    max_size: int = cfg.max_size
+
+    policy = load_policy(cfg.policy)
+    baseline = load_baseline(cfg.baseline) if cfg.baseline else None
+    inputs = _inputs(patterns, junit_out)
     keep_tests = bool(junit_out) or (json_tests and bool(json_file))
     report = parse_reports(inputs, keep_tests=keep_tests, progress=_progress(platform, len(inputs)))
     try:
@@ -239,7 +191,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
             version=__version__,
             generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             dry_run=dry_run,
-            full_report=json_file,
+            full_report=_shown_path(cfg, json_file) if json_file else None,
         )
         warnings = [*report.warnings, *decision.warnings]
         shown = warnings if len(warnings) <= WARNINGS_SHOWN else warnings[: WARNINGS_SHOWN - 1]
@@ -253,14 +205,14 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
 
         if json_file:
             tests = read_test_entries(report) if json_tests else None
-            _write_text(Path(json_file), iter_json(report_json(report, decision, ctx, tests)))
+            _write_text(json_file, iter_json(report_json(report, decision, ctx, tests)))
         if junit_out:
-            write_junit(report, Path(junit_out))
+            write_junit(report, junit_out)
         markdown = render_report_md(report, decision, ctx, max_size=max_size)
         if md_file:
-            _write_text(Path(md_file), [markdown])
+            _write_text(md_file, [markdown])
         platform.summary(markdown)
-        _export(args, platform, env, lambda: report_json(report, decision, ctx, None))
+        _export(cfg, platform, lambda: report_json(report, decision, ctx, None))
         totals = report.totals
         platform.output("decision", decision.decision)
         platform.output("tests", str(totals.tests))
@@ -282,9 +234,50 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     return ExitCode.OK
 
 
+class _PipeSafe:
+    """A stdout that a closed pipe (``testgate report | head -1``) cannot stop: after the
+    first EPIPE everything goes to /dev/null, so the decision is still written and returned."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._closed = False
+
+    def write(self, text: str) -> int:
+        if not self._closed:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._close()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._closed:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._close()
+
+    def _close(self) -> None:
+        self._closed = True
+        try:  # the interpreter's last flush at exit must not complain either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _pipe_safe(platform: Platform) -> None:
+    if not isinstance(platform.stdout, _PipeSafe):
+        platform.stdout = _PipeSafe(platform.stdout)  # type: ignore[assignment]
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate report``; returns the exit code (0 pass, 1 fail, 2 usage, 3 undecided)."""
-    return run(build_parser(), argv, environ, _body)
+    return _common.execute(SPEC, argv, environ, _run)
 
 
 if __name__ == "__main__":
