@@ -17,67 +17,44 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from testgate import history as hist
-from testgate.commands._common import make_parser, run
-from testgate.commands.history import DEFAULT_HISTORY, history_path, positive_int, trend_from_args
-from testgate.config import parse_bool, resolve
+from testgate.commands import _common
+from testgate.commands.history import trend_for
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, setting, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "suggest quarantine entries (owner, reason, expiry) for flaky tests in the history"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="quarantine",
+    help=HELP,
+    description="Find flaky tests in the history (passed and failed on one commit, or more "
+    "than K flips in the last N runs) and write quarantine entries for the gate policy: a "
+    "quarantined test's failure does not fail the gate until the entry expires.",
+    examples="""\
   testgate quarantine suggest --owner team-orders                 # print the entries
   testgate quarantine suggest --owner team-orders --days 14 --policy gate.toml --write
-  testgate report reports/*.xml --policy gate.toml                # the gate honours them
-"""
-
-DEFAULT_DAYS = 14
+  testgate report reports/*.xml --policy gate.toml                # the gate honours them""",
+    actions=("suggest",),
+    action_help="suggest: write or print entries",
+    uses=(
+        use("quarantine-owner", required=True),
+        use("history-file"),
+        use("policy", help="gate policy TOML to append to"),
+        use("quarantine-write"),
+        use("quarantine-days"),
+        use("quarantine-reason"),
+        use("history-window"),
+        use("flaky-max-flips"),
+        use("today"),
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``quarantine`` command's options."""
-    parser = make_parser(
-        "quarantine",
-        "Find flaky tests in the history (passed and failed on one commit, or more than K flips "
-        "in the last N runs) and write quarantine entries for the gate policy: a quarantined "
-        "test's failure does not fail the gate until the entry expires.",
-        EXAMPLES,
-    )
-    parser.add_argument("action", choices=("suggest",), help="suggest: write or print entries")
-    parser.add_argument(
-        "--history",
-        metavar="FILE",
-        help=f"history file (env TESTGATE_HISTORY_FILE, default {DEFAULT_HISTORY})",
-    )
-    parser.add_argument(
-        "--policy", metavar="FILE", help="gate policy TOML to append to (env TESTGATE_POLICY)"
-    )
-    parser.add_argument(
-        "--write",
-        action="store_true",
-        default=None,
-        help="append the entries to the policy file (env TESTGATE_QUARANTINE_WRITE); "
-        "default: print them",
-    )
-    parser.add_argument(
-        "--owner", help="owner of the entries (env TESTGATE_QUARANTINE_OWNER; required)"
-    )
-    parser.add_argument(
-        "--days",
-        metavar="N",
-        help=f"entries expire N days from today (env TESTGATE_QUARANTINE_DAYS, default {DEFAULT_DAYS})",
-    )
-    parser.add_argument(
-        "--reason-prefix",
-        metavar="TEXT",
-        help="put this before each reason, e.g. a ticket id (env TESTGATE_QUARANTINE_REASON)",
-    )
-    parser.add_argument("--last", metavar="N", help="runs searched (env TESTGATE_HISTORY_WINDOW)")
-    parser.add_argument(
-        "--max-flips", metavar="K", help="flips allowed before flaky (env TESTGATE_FLAKY_MAX_FLIPS)"
-    )
-    parser.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
-    return parser
+    return build_spec_parser(SPEC)
 
 
 def _existing_patterns(policy: Path) -> list[str]:
@@ -93,36 +70,26 @@ def _existing_patterns(policy: Path) -> list[str]:
     return [str(e.get("test")) for e in entries if isinstance(e, dict) and e.get("test")]
 
 
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    owner = resolve(args.owner, env, "TESTGATE_QUARANTINE_OWNER")
-    if not owner:
-        raise ConfigError(
-            "owner is required (who will fix or remove the quarantined tests)",
-            hint="pass --owner TEAM or set TESTGATE_QUARANTINE_OWNER",
-        )
-    days = positive_int(
-        resolve(args.days, env, "TESTGATE_QUARANTINE_DAYS", DEFAULT_DAYS),
-        "days",
-        "TESTGATE_QUARANTINE_DAYS",
-    )
-    write = parse_bool(resolve(args.write, env, "TESTGATE_QUARANTINE_WRITE", False), "write")
-    policy_value = resolve(args.policy, env, "TESTGATE_POLICY")
-    if write and not policy_value:
+def _run(cfg: Settings, platform: Platform) -> int:
+    owner: str = cfg.quarantine_owner
+    days: int = cfg.quarantine_days
+    write: bool = cfg.quarantine_write
+    policy: Path | None = cfg.policy
+    if write and policy is None:
         raise ConfigError(
             "--write needs the policy file to append to",
-            hint="pass --policy gate.toml or set TESTGATE_POLICY",
+            hint=f"pass --policy gate.toml or set {setting('policy').env}",
         )
-    today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    today: date = cfg.today or datetime.now(UTC).date()
     expires = (today + timedelta(days=days)).isoformat()
-    path = history_path(args.history, env)
+    path: Path = cfg.history_file
     history = hist.read_history(path)
     if not history.runs:
         platform.warning(f"history file {path} has no runs: nothing to suggest", file=str(path))
-    trend = trend_from_args(args, env, history)
-    policy = Path(policy_value) if policy_value else None
+    trend = trend_for(cfg, history)
     already = _existing_patterns(policy) if policy else []
     entries = hist.suggest_quarantine(trend.flaky, owner, expires, already)
-    prefix = resolve(args.reason_prefix, env, "TESTGATE_QUARANTINE_REASON")
+    prefix: str | None = cfg.quarantine_reason
     if prefix:
         entries = [
             hist.QuarantineSuggestion(e.test, e.owner, f"{prefix}: {e.reason}", e.expires)
@@ -158,4 +125,4 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate quarantine``."""
-    return run(build_parser(), argv, environ, _body)
+    return _common.execute(SPEC, argv, environ, _run)

@@ -17,76 +17,63 @@ from pathlib import Path
 
 from testgate import history as hist
 from testgate import shard
-from testgate.commands._common import make_parser, run
-from testgate.commands.history import DEFAULT_HISTORY, positive_int
-from testgate.config import resolve
+from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
-from testgate.platforms.context import ci_context
+from testgate.settings import CommandSpec, Settings, setting, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "select one of N test groups balanced by duration (from history or .test_durations)"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="shard",
+    help=HELP,
+    description="Split the tests into N groups of about equal duration (greedy, longest first) "
+    "and print group I (1-based). Tests with no recorded duration get the mean one, so they "
+    "spread evenly. Every runner computes the same split.",
+    examples="""\
   pytest --collect-only -q > tests.txt
   testgate shard --shards 4 --index 2 --tests-from tests.txt --format pytest-args
   pytest $(testgate shard --shards 4 --index 2 --tests-from tests.txt)
   testgate shard --shards 4 --index 1 --durations .test_durations --tests-from tests.txt
   testgate shard --write-durations .test_durations     # pytest-split's file, from history
-  # GitLab `parallel: 4` sets CI_NODE_TOTAL and CI_NODE_INDEX: no flags needed there
-"""
+  # GitLab `parallel: 4` sets CI_NODE_TOTAL and CI_NODE_INDEX: no flags needed there""",
+    uses=(
+        use("shards"),
+        use("shard-index"),
+        use("history-file", help="history file with the durations"),
+        use("durations"),
+        use("tests-from"),
+        use("shard-format"),
+        use("write-durations"),
+        use("shard-runs"),
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``shard`` command's options."""
-    parser = make_parser(
-        "shard",
-        "Split the tests into N groups of about equal duration (greedy, longest first) and print "
-        "group I (1-based). Tests with no recorded duration get the mean one, so they spread "
-        "evenly. Every runner computes the same split.",
-        EXAMPLES,
-    )
-    parser.add_argument(
-        "--shards",
-        metavar="N",
-        help="number of groups (env TESTGATE_SHARDS, or GitLab's CI_NODE_TOTAL)",
-    )
-    parser.add_argument(
-        "--index",
-        metavar="I",
-        help="this runner's group, 1..N (env TESTGATE_SHARD_INDEX, or GitLab's CI_NODE_INDEX)",
-    )
-    parser.add_argument(
-        "--history",
-        metavar="FILE",
-        help=f"history file with durations (env TESTGATE_HISTORY_FILE, default {DEFAULT_HISTORY})",
-    )
-    parser.add_argument(
-        "--durations",
-        metavar="FILE",
-        help="pytest-split .test_durations file (env TESTGATE_DURATIONS); wins over history",
-    )
-    parser.add_argument(
-        "--tests-from",
-        metavar="FILE",
-        help="tests to split, one id a line, - for stdin (env TESTGATE_TESTS_FROM; "
-        "default: the tests of the history's last run)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=("ids", "pytest-args", "json"),
-        help="ids: one a line (default); pytest-args: one shell-quoted line; json: the whole plan",
-    )
-    parser.add_argument(
-        "--write-durations",
-        metavar="FILE",
-        help="write the known durations in pytest-split's format to FILE and exit",
-    )
-    parser.add_argument(
-        "--runs",
-        metavar="N",
-        help="recent runs averaged per test (env TESTGATE_SHARD_RUNS, default 10)",
-    )
-    return parser
+    return build_spec_parser(SPEC)
+
+
+def known_durations(
+    history_file: Path, durations_file: Path | None, runs: int, *, history_given: bool = False
+) -> tuple[dict[str, float], hist.History | None]:
+    """Known test durations: the history's recent runs, then a pytest-split file on top.
+
+    Args:
+        history_file: the history; read when it exists or ``history_given``.
+        durations_file: a pytest-split ``.test_durations`` file, whose values win.
+        runs: recent runs averaged per test.
+    """
+    found: dict[str, float] = {}
+    loaded = None
+    if history_given or history_file.is_file():
+        loaded = hist.read_history(history_file)
+        found.update(hist.durations_from_history(loaded, last=runs))
+    if durations_file:
+        found.update(shard.load_durations(durations_file))
+    return found, loaded
 
 
 def durations_for(
@@ -96,78 +83,118 @@ def durations_for(
     durations: str | None = None,
     runs: str | int | None = None,
 ) -> tuple[dict[str, float], hist.History | None]:
-    """Known test durations: the history's recent runs, then a pytest-split file on top.
-
-    Shared with ``testgate api-tests --shards``.
+    """:func:`known_durations` from flag values and the environment, for ``api-tests`` until it
+    moves onto the settings model (TODO: then it calls known_durations with its settings).
     """
-    found: dict[str, float] = {}
-    loaded = None
-    history_file = Path(resolve(history, env, "TESTGATE_HISTORY_FILE", DEFAULT_HISTORY))
-    if history_file.is_file() or history:
-        loaded = hist.read_history(history_file)
-        last = positive_int(
-            resolve(runs, env, "TESTGATE_SHARD_RUNS", 10), "runs", "TESTGATE_SHARD_RUNS"
-        )
-        found.update(hist.durations_from_history(loaded, last=last))
-    durations_file = resolve(durations, env, "TESTGATE_DURATIONS")
-    if durations_file:
-        found.update(shard.load_durations(Path(durations_file)))
-    return found, loaded
+    history_value = _legacy(history, env, "history-file")
+    durations_value = _legacy(durations, env, "durations")
+    runs_value = _legacy(runs, env, "shard-runs")
+    try:
+        last = int(str(runs_value))
+        if last < 1:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"shard-runs must be a whole number of 1 or more, not {runs_value!r}",
+            hint=f"set {setting('shard-runs').env}",
+        ) from None
+    return known_durations(
+        Path(str(history_value)),
+        Path(str(durations_value)) if durations_value else None,
+        last,
+        history_given=bool(history),
+    )
+
+
+def _legacy(flag_value: object, env: Mapping[str, str], name: str) -> object:
+    """A setting from a flag value, else its variables, else its default (from the table)."""
+    if flag_value not in (None, ""):
+        return flag_value
+    s = setting(name)
+    for var in s.variables:
+        if env.get(var):
+            return env[var]
+    return s.default
 
 
 def shard_position(
-    shards: str | int | None, index: str | int | None, env: Mapping[str, str]
+    shards: str | int | None, index: str | int | None, env: Mapping[str, str] | None = None
 ) -> tuple[int, int] | None:
-    """(N, I) from the flags, TESTGATE_SHARDS/TESTGATE_SHARD_INDEX or GitLab's CI_NODE_*; None if unset.
+    """(N, I) of this runner; None when neither is set.
+
+    ``shards`` and ``index`` are the settings' values; with ``env`` (commands not yet on the
+    settings model), missing ones are read from the table's variables (``CI_NODE_TOTAL`` ...).
 
     Raises:
-        ConfigError: only one of the two is set, or I is not in 1..N.
+        ConfigError: only one of the two is set, a value is out of the table's bounds, or I is
+            not in 1..N.
     """
-    ci = ci_context(env)
-    total = resolve(shards, {}, "", ci.shard_total)
-    position = resolve(index, {}, "", ci.shard_index)
-    if not total and not position:
+    if env is not None:
+        shards = _legacy(shards, env, "shards")
+        index = _legacy(index, env, "shard-index")
+    if shards in (None, "") and index in (None, ""):
         return None
-    if total and not position and str(total).strip() == "1":
+    total = None if shards in (None, "") else _count(shards, "shards")
+    position = None if index in (None, "") else _count(index, "shard-index")
+    if total == 1 and position is None:
         return 1, 1  # one shard needs no index (a matrix of one, or sharding switched off)
-    if not total or not position:
-        missing = [n for n, v in (("shards", total), ("index", position)) if not v]
+    if total is None or position is None:
+        missing = [n for n, v in (("shards", total), ("index", position)) if v is None]
         raise ConfigError(
             f"{' and '.join(missing)} not set",
-            hint="pass --shards N --index I (or env TESTGATE_SHARDS / TESTGATE_SHARD_INDEX)",
+            hint=f"pass --shards N --index I (or env {setting('shards').env} / "
+            f"{setting('shard-index').env})",
         )
-    n = positive_int(total, "shards", "TESTGATE_SHARDS")
-    i = positive_int(position, "index", "TESTGATE_SHARD_INDEX")
-    if i > n:
+    if position > total:
         raise ConfigError(
-            f"index {i} is out of range for {n} shards (1..{n})",
+            f"index {position} is out of range for {total} shards (1..{total})",
             hint="the index is 1-based: pass --index 1 to --index N",
         )
-    return n, i
+    return total, position
 
 
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    durations, history = durations_for(
-        env, history=args.history, durations=args.durations, runs=args.runs
+def _count(value: object, name: str) -> int:
+    """A shard count or index within the table's bounds (the one place they are set)."""
+    s = setting(name)
+    low, high = int(s.minimum or 1), int(s.maximum or 1)
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ConfigError(
+            f"{name} must be a whole number from {low} to {high}, not {value!r}",
+            hint=f"pass {s.flag} or set {s.env}",
+        )
+    return number
+
+
+def _run(cfg: Settings, platform: Platform) -> int:
+    durations, history = known_durations(
+        cfg.history_file,
+        cfg.durations,
+        cfg.shard_runs,
+        history_given=cfg.source("history-file") != "default",
     )
-    tests_from = resolve(args.tests_from, env, "TESTGATE_TESTS_FROM")
+    tests_from: str | None = cfg.tests_from
     if tests_from == "-":
         tests = shard.read_test_list(None, sys.stdin.read())
     elif tests_from:
-        tests = shard.read_test_list(Path(tests_from))
+        tests = shard.read_test_list(cfg.project.path(tests_from))
     else:
         tests = history.last_ids() if history else []
-    if args.write_durations:
+    if cfg.write_durations:
         chosen = shard.lookup_durations(tests, durations) if tests_from else durations
-        shard.write_durations(chosen, Path(args.write_durations))
-        print(f"wrote {len(chosen)} durations to {args.write_durations}", file=sys.stderr)
+        shard.write_durations(chosen, cfg.write_durations)
+        print(f"wrote {len(chosen)} durations to {cfg.write_durations}", file=sys.stderr)
         return ExitCode.OK
 
-    position = shard_position(args.shards, args.index, env)
+    position = shard_position(cfg.shards, cfg.shard_index)
     if position is None:
         raise ConfigError(
             "shards and index not set",
-            hint="pass --shards N --index I (or env TESTGATE_SHARDS / TESTGATE_SHARD_INDEX)",
+            hint=f"pass --shards N --index I (or env {setting('shards').env} / "
+            f"{setting('shard-index').env})",
         )
     n, i = position
     if not tests:
@@ -177,7 +204,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         )
     plan = shard.plan_shards(tests, shard.lookup_durations(tests, durations), n)
     mine = plan.shards[i - 1]
-    fmt = args.format or "ids"
+    fmt: str = cfg.shard_format
     if fmt == "json":
         import json
 
@@ -213,4 +240,4 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate shard``."""
-    return run(build_parser(), argv, environ, _body)
+    return _common.execute(SPEC, argv, environ, _run)
