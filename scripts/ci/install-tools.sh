@@ -35,14 +35,11 @@ fi
 # --- History: the HTML page is checked in a real headless Chromium (Debian package). TestRail
 # uploads go through TestRail's own CLI, trcli, kept in its own venv because it needs
 # junitparser<4 while testgate pins junitparser 5 (tests find .tools/trcli-venv/bin/trcli).
+# testgate installs it at the version it pins (scripts/testgate/testrail.py), once.
 command -v chromium >/dev/null || need_apt+=(chromium)
-TRCLI_VERSION=1.15.3
-if [ "$(.tools/trcli-venv/bin/python -c 'import importlib.metadata as m; print(m.version("trcli"))' 2>/dev/null)" \
-  != "$TRCLI_VERSION" ]; then
-  echo "installing trcli==$TRCLI_VERSION into .tools/trcli-venv"
-  python3 -m venv .tools/trcli-venv
-  .tools/trcli-venv/bin/python -m pip install --quiet --disable-pip-version-check "trcli==$TRCLI_VERSION"
-fi
+TESTGATE_BIN=.venv/bin/testgate
+[ -x "$TESTGATE_BIN" ] || TESTGATE_BIN=testgate
+"$TESTGATE_BIN" testrail install --platform local --trcli-venv .tools/trcli-venv >/dev/null
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

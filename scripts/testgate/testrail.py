@@ -1,9 +1,9 @@
 """Upload the merged JUnit to TestRail with TestRail's own CLI, ``trcli`` (PyPI).
 
 trcli needs ``junitparser<4`` while testgate pins junitparser 5, so trcli lives in
-its own virtual environment (``pipx install trcli==1.15.3``; in this repository
-``scripts/ci/install-tools.sh`` puts it in ``.tools/trcli-venv``) and is found on
-PATH or through ``TESTGATE_TRCLI``.
+its own virtual environment: the one given (``--trcli``), the one on PATH, or the one
+:func:`ensure_trcli` installs at :data:`TRCLI_VERSION`, the only place its version is
+pinned (``testgate testrail install`` and ``scripts/ci/install-tools.sh`` use it too).
 
 Credentials never go on the command line (other processes can read argv): they
 reach trcli through its own environment variables ``TR_CLI_USERNAME`` and
@@ -15,13 +15,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from testgate.errors import ConfigError, ReportError, ToolError
 
 TRCLI_VERSION = "1.15.3"
+"""The trcli release testgate runs: pinned here and nowhere else."""
+INSTALL_TIMEOUT = 600.0
 _RUN_URL = re.compile(r"Test run:\s*(\S+)")
 _SUBMITTED = re.compile(r"Submitted (\d+) test results")
 
@@ -145,8 +147,8 @@ def upload(
     if not exe:
         raise ToolError(
             f"trcli not found ({settings.trcli!r} is not on PATH)",
-            hint=f"install it in its own venv: pipx install trcli=={TRCLI_VERSION} "
-            "(or set TESTGATE_TRCLI to its path)",
+            hint=f"install it in its own venv: pipx install trcli=={TRCLI_VERSION}, or leave "
+            "the trcli setting unset and testgate installs it (testgate testrail install)",
         )
     cmd = build_command(settings)
     cmd[0] = exe
@@ -178,6 +180,80 @@ def upload(
         submitted=int(submitted.group(1)) if submitted else 0,
         output=output,
     )
+
+
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def trcli_in(venv: Path) -> Path:
+    """The trcli executable of a virtualenv."""
+    return venv / "bin" / "trcli"
+
+
+def installed_version(venv: Path) -> str | None:
+    """The trcli version installed in ``venv`` (from its dist-info folder), or None."""
+    if not trcli_in(venv).is_file():
+        return None
+    for info in venv.glob("lib/python*/site-packages/trcli-*.dist-info"):
+        return info.name[len("trcli-") : -len(".dist-info")]
+    return None
+
+
+def ensure_trcli(
+    venv: Path,
+    python: str,
+    version: str = TRCLI_VERSION,
+    run: Runner = subprocess.run,
+) -> tuple[Path, bool]:
+    """trcli ``version`` in its own virtualenv ``venv``, installed when it is not there yet.
+
+    Args:
+        venv: the virtualenv folder (created when missing; reused when it holds ``version``).
+        python: the interpreter the virtualenv is made from.
+        run: how commands are run (``subprocess.run``; a double in tests).
+
+    Returns:
+        The trcli executable, and whether it was installed now.
+
+    Raises:
+        ToolError: the virtualenv or the install failed (pip's last lines in the message).
+    """
+    if installed_version(venv) == version:
+        return trcli_in(venv), False
+    if venv.exists() and not (venv / "pyvenv.cfg").is_file():
+        raise ToolError(
+            f"{venv} exists and is not a virtualenv: testgate does not install trcli into it",
+            hint="point trcli-venv (TESTGATE_TRCLI_VENV) at a new folder",
+        )
+    steps = [
+        [python, "-m", "venv", str(venv)],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"trcli=={version}",
+        ],
+    ]
+    for cmd in steps:
+        try:
+            done = run(cmd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise ToolError(
+                f"installing trcli=={version} took over {INSTALL_TIMEOUT:.0f} s"
+            ) from exc
+        except OSError as exc:
+            raise ToolError(f"cannot run {cmd[0]}: {exc}") from exc
+        if done.returncode != 0:
+            tail = "\n".join(((done.stdout or "") + (done.stderr or "")).strip().splitlines()[-10:])
+            raise ToolError(
+                f"installing trcli=={version} into {venv} failed (exit {done.returncode}):\n{tail}",
+                hint="check the network access to PyPI (or its mirror, PIP_INDEX_URL), or "
+                "install trcli yourself and set TESTGATE_TRCLI",
+            )
+    return trcli_in(venv), True
 
 
 def _redact(text: str, secrets: Sequence[str]) -> str:

@@ -11,157 +11,135 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from testgate import testrail
-from testgate.commands._common import make_parser, reports_dir, run
-from testgate.config import parse_bool, resolve
-from testgate.errors import ConfigError, ExitCode
+from testgate.commands import _common
+from testgate.errors import ExitCode
 from testgate.platforms import Platform
-from testgate.platforms.context import ci_context
+from testgate.settings import CommandSpec, Settings, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "upload the merged JUnit to TestRail with trcli (credentials from the environment)"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="testrail",
+    help=HELP,
+    description="Upload test results to TestRail with TestRail's own CLI (trcli parse_junit): "
+    "cases are matched or created, a run is created and the results added. Without a trcli "
+    "given or on PATH, testgate installs the trcli release it pins into a virtualenv of its "
+    "own (trcli needs junitparser<4, testgate 5); `install` only does that.",
+    examples="""\
   export TESTRAIL_HOST=https://example.testrail.io/ TESTRAIL_USER=ci@example.com
   export TESTRAIL_KEY=...            # a secret: from the CI's secret store, never a flag
   testgate report reports/*.xml --junit-out reports/merged.xml
   testgate testrail upload --project "Dashboard" --suite-id 3
   testgate testrail upload --junit reports/merged.xml --title "Nightly #42" --close-run
-"""
+  testgate testrail install --trcli-venv .tools/trcli-venv      # prints trcli's path""",
+    actions=("upload", "install"),
+    action_help="upload: send the JUnit to TestRail; install: install the pinned trcli",
+    uses=(
+        use("testrail-junit"),
+        use("testrail-host"),
+        use("testrail-project"),
+        use("testrail-project-id"),
+        use("testrail-suite-id"),
+        use("testrail-suite"),
+        use("testrail-run-name"),
+        use("testrail-close-run"),
+        use("trcli"),
+        use("trcli-venv"),
+        use("testrail-user"),
+        use("testrail-key"),
+        use("testrail-password"),
+        use("dry-run", help="print the trcli command (without credentials) and exit"),
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``testrail`` command's options."""
-    parser = make_parser(
-        "testrail",
-        "Upload test results to TestRail with TestRail's own CLI (trcli parse_junit): cases "
-        "are matched or created, a run is created and the results added.",
-        EXAMPLES,
-    )
-    parser.add_argument("action", choices=("upload",), help="upload: send the JUnit to TestRail")
-    parser.add_argument(
-        "--junit",
-        metavar="FILE",
-        help="merged JUnit XML (env TESTGATE_TESTRAIL_JUNIT or TESTGATE_JUNIT_OUT, "
-        "default REPORTS_DIR/merged.xml)",
-    )
-    parser.add_argument(
-        "--host", metavar="URL", help="TestRail URL (env TESTRAIL_HOST or TR_CLI_HOST)"
-    )
-    parser.add_argument(
-        "--project",
-        help="TestRail project name (env TESTGATE_TESTRAIL_PROJECT; default: the repository)",
-    )
-    parser.add_argument(
-        "--project-id", metavar="ID", help="when names clash (env TESTGATE_TESTRAIL_PROJECT_ID)"
-    )
-    parser.add_argument(
-        "--suite-id", metavar="ID", help="suite to report to (env TESTGATE_TESTRAIL_SUITE_ID)"
-    )
-    parser.add_argument(
-        "--suite-name",
-        metavar="NAME",
-        help="suite by name (env TESTGATE_TESTRAIL_SUITE; default: the pipeline name)",
-    )
-    parser.add_argument(
-        "--title",
-        help="run name (env TESTGATE_TESTRAIL_RUN_NAME; default: pipeline #run branch@commit)",
-    )
-    parser.add_argument(
-        "--close-run",
-        action="store_true",
-        default=None,
-        help="close the run after the upload (env TESTGATE_TESTRAIL_CLOSE_RUN)",
-    )
-    parser.add_argument(
-        "--trcli", metavar="PATH", help="trcli executable (env TESTGATE_TRCLI, default trcli)"
-    )
-    parser.add_argument(
-        "--dry-run",
-        action="store_true",
-        default=None,
-        help="print the trcli command (without credentials) and exit (env TESTGATE_DRY_RUN)",
-    )
-    return parser
+    return build_spec_parser(SPEC)
 
 
-def _int_or_none(value: object, name: str, var: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ConfigError(
-            f"{name} must be a positive number, not {value!r}", hint=f"--{name} or {var}"
-        )
-    return number
-
-
-def _default_title(env: Mapping[str, str]) -> str:
-    ci = ci_context(env)
-    parts = [ci.pipeline_name or "testgate"]
-    if ci.run_number:
-        parts.append(f"#{ci.run_number}")
-    if ci.branch or ci.commit:
-        parts.append(f"{ci.branch}@{ci.commit[:8]}" if ci.commit else ci.branch)
+def _default_title(cfg: Settings) -> str:
+    build = cfg.build
+    parts = [build.pipeline_name or "testgate"]
+    if build.run_number:
+        parts.append(f"#{build.run_number}")
+    commit, branch = build.commit or "", build.branch or ""
+    if branch or commit:
+        parts.append(f"{branch}@{commit[:8]}" if commit else branch)
     return " ".join(parts)
 
 
-def settings_from(args: argparse.Namespace, env: Mapping[str, str]) -> testrail.UploadSettings:
-    """Upload settings: flag > TESTGATE_/TESTRAIL_ variable > trcli's variable > CI context."""
-    ci = ci_context(env)
-    junit = resolve(
-        args.junit,
-        env,
-        "TESTGATE_TESTRAIL_JUNIT",
-        env.get("TESTGATE_JUNIT_OUT"),
-        str(reports_dir(env) / "merged.xml"),
-    )
+def upload_settings(cfg: Settings, trcli: str | None = None) -> testrail.UploadSettings:
+    """What one upload needs, from the settings (and the build for the defaults)."""
+    build_url = cfg.build.build_url
     return testrail.UploadSettings(
-        junit=Path(junit),
-        host=resolve(args.host, env, "TESTRAIL_HOST", env.get("TR_CLI_HOST")) or "",
-        project=resolve(
-            args.project, env, "TESTGATE_TESTRAIL_PROJECT", env.get("TR_CLI_PROJECT"), ci.project
-        )
-        or "",
-        project_id=_int_or_none(
-            resolve(args.project_id, env, "TESTGATE_TESTRAIL_PROJECT_ID"),
-            "project-id",
-            "TESTGATE_TESTRAIL_PROJECT_ID",
-        ),
-        username=env.get("TESTRAIL_USER") or env.get("TR_CLI_USERNAME") or "",
-        key=env.get("TESTRAIL_KEY") or env.get("TR_CLI_KEY") or "",
-        password=env.get("TESTRAIL_PASSWORD") or env.get("TR_CLI_PASSWORD") or "",
-        title=resolve(args.title, env, "TESTGATE_TESTRAIL_RUN_NAME") or _default_title(env),
-        suite_id=_int_or_none(
-            resolve(args.suite_id, env, "TESTGATE_TESTRAIL_SUITE_ID"),
-            "suite-id",
-            "TESTGATE_TESTRAIL_SUITE_ID",
-        ),
-        suite_name=resolve(args.suite_name, env, "TESTGATE_TESTRAIL_SUITE", ci.pipeline_name) or "",
-        close_run=parse_bool(
-            resolve(args.close_run, env, "TESTGATE_TESTRAIL_CLOSE_RUN", False), "close-run"
-        ),
-        trcli=resolve(args.trcli, env, "TESTGATE_TRCLI", "trcli"),
-        run_description=f"Pipeline: {ci.pipeline_url}" if ci.pipeline_url else "",
+        junit=cfg.testrail_junit,
+        host=cfg.testrail_host or "",
+        project=cfg.testrail_project or "",
+        project_id=cfg.testrail_project_id,
+        username=cfg.testrail_user or "",
+        key=cfg.testrail_key or "",
+        password=cfg.testrail_password or "",
+        title=cfg.testrail_run_name or _default_title(cfg),
+        suite_id=cfg.testrail_suite_id,
+        suite_name=cfg.testrail_suite or "",
+        close_run=cfg.testrail_close_run,
+        trcli=trcli or cfg.trcli or "trcli",
+        run_description=f"Pipeline: {build_url}" if build_url else "",
     )
 
 
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    settings = settings_from(args, env)
+def find_trcli(cfg: Settings, platform: Platform) -> str:
+    """The trcli to run: the one given, else the one on PATH, else the pinned release
+    installed into ``trcli-venv`` (once; later runs reuse it)."""
+    if cfg.trcli:
+        return str(cfg.trcli)
+    on_path = shutil.which("trcli", path=cfg.environ.get("PATH"))
+    if on_path:
+        return on_path
+    return str(install(cfg, platform))
+
+
+def install(cfg: Settings, platform: Platform) -> Path:
+    """The pinned trcli in ``trcli-venv``, installed now when it is not there yet."""
+    venv: Path = cfg.trcli_venv
+    if testrail.installed_version(venv) == testrail.TRCLI_VERSION:
+        return testrail.trcli_in(venv)
+    with platform.group(f"Install trcli {testrail.TRCLI_VERSION}"):
+        exe, _ = testrail.ensure_trcli(venv, sys.executable)
+        platform.info(f"trcli {testrail.TRCLI_VERSION} installed into {venv}")
+    return exe
+
+
+def _run(cfg: Settings, platform: Platform) -> int:
+    if cfg.action == "install":
+        exe = install(cfg, platform)
+        print(exe)
+        return ExitCode.OK
+    return upload(cfg, platform, dry_run=cfg.dry_run)
+
+
+def upload(cfg: Settings, platform: Platform, *, dry_run: bool = False) -> int:
+    """``testgate testrail upload`` (also the last step of ``testgate ci report``)."""
+    settings = upload_settings(cfg)
     secrets = [s for s in (settings.key, settings.password) if s]
     for secret in secrets:
         platform.mask(secret)
-    if parse_bool(resolve(args.dry_run, env, "TESTGATE_DRY_RUN", False), "dry-run"):
+    if dry_run:
         platform.info("trcli command (credentials via TR_CLI_USERNAME / TR_CLI_KEY):")
         platform.info(shlex.join(testrail.build_command(settings)))
         return ExitCode.OK
+    testrail.validate(settings)  # before a trcli is looked for or installed
+    settings = upload_settings(cfg, find_trcli(cfg, platform))
     with platform.group("Upload results to TestRail"):
-        result = testrail.upload(settings, env, secrets=secrets)
+        result = testrail.upload(settings, cfg.environ, secrets=secrets)
         for line in result.output.splitlines():
             if line.strip():
                 platform.info(line)
@@ -171,7 +149,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         f"project **{settings.project}**"
         + (
             f", run [{settings.title}]({result.run_url})"
-            if result.run_url
+            if result.run_url.startswith(("https://", "http://"))  # a link only to the web
             else f", run {settings.title}"
         )
         + ".\n"
@@ -181,4 +159,4 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate testrail``."""
-    return run(build_parser(), argv, environ, _body)
+    return _common.execute(SPEC, argv, environ, _run)
