@@ -10,9 +10,19 @@ the templates' inputs tables and the tests that keep all of them in step come fr
 from __future__ import annotations
 
 from testgate import __version__
-from testgate.settings import Setting, from_build, from_setting, in_reports
+from testgate.settings import Derived, Setting, from_build, from_setting, in_reports
 
 S = Setting
+
+
+def _trcli_venv(s):  # outside the project: a cache of the user, reused by every run
+    from pathlib import Path
+
+    from testgate.testrail import TRCLI_VERSION
+
+    cache = s.environ.get("XDG_CACHE_HOME") or str(Path(s.environ.get("HOME") or "~") / ".cache")
+    return Path(cache).expanduser() / "testgate" / f"trcli-{TRCLI_VERSION}"
+
 
 # fmt: off
 _TABLE: tuple[Setting, ...] = (
@@ -196,7 +206,7 @@ _TABLE: tuple[Setting, ...] = (
       default=from_setting("provider", "testgate"), input=True, metavar="NAME"),
     # -- history, flaky tests, quarantine ----------------------------------------------------
     S("history", "record the run in the history and write the trend", kind="bool", default=True,
-      input=True),
+      input=True, flag=None),
     S("history-file", "the history file", kind="path", default="testgate-history.json",
       flag_aliases=("--history",), metavar="FILE"),
     S("report-json", "report JSON written with --json-tests", kind="path",
@@ -241,7 +251,11 @@ _TABLE: tuple[Setting, ...] = (
       flag_aliases=("--title",), input=True, metavar="NAME"),
     S("testrail-close-run", "close the TestRail run after the upload", kind="bool", default=False,
       flag_aliases=("--close-run",), input=True),
-    S("trcli", "the trcli executable", default="trcli", metavar="PATH"),
+    S("trcli", "the trcli executable (default: trcli on PATH, else installed into trcli-venv)",
+      metavar="PATH"),
+    S("trcli-venv", "virtualenv testgate installs the pinned trcli into when none is given",
+      kind="outdir", default=Derived("~/.cache/testgate/trcli-<pinned version>", _trcli_venv),
+      metavar="DIR"),
     S("testrail-user", "TestRail user (email)", env="TESTRAIL_USER",
       env_aliases=("TR_CLI_USERNAME",), flag=None),
     S("testrail-key", "TestRail API key", kind="secret", env="TESTRAIL_KEY",
