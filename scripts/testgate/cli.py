@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "shard": "shard",
     "quarantine": "quarantine",
     "testrail": "testrail",
+    "ci": "ci",
 }
 
 USAGE = """\
