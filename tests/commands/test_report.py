@@ -405,3 +405,41 @@ def test_report_metrics_push_failure_warns_but_keeps_the_decision(
     assert code == 0
     assert "s3cret-pw" not in captured.out + captured.err
     assert "Pushgateway" in captured.err
+
+
+def test_a_closed_stdout_ends_quietly_with_the_decisions_exit_code(tmp_path, clean_environ):
+    """`testgate report ... | head -1` (issue 11): the reader goes away after one line; the
+    decision is still made, its files written and its exit code returned, without a word."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "a.xml", many_failures(3000))  # far more than a pipe buffer
+    out = tmp_path / "out.json"
+    exe = Path(sys.executable).parent / "testgate"
+    proc = subprocess.Popen(
+        [str(exe), "report", str(path), "--json", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_environ,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what head -1 does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err
+    assert first.startswith(b"testgate report: 1 file, 3000 tests")
+    assert "BrokenPipe" not in err
+    assert "internal error" not in err
+    assert "Exception ignored" not in err
+    assert json.loads(out.read_text())["decision"] == "fail"
+
+
+def test_the_merged_junit_written_last_time_is_not_read_again(tmp_path, clean_environ):
+    reports = tmp_path / "reports"
+    write(reports, "api.xml", FAILING)
+    merged = reports / "merged.xml"
+    out = tmp_path / "r.json"
+    argv = [str(reports), "--junit-out", str(merged), "--json", str(out)]
+    assert report.main(argv, clean_environ) == 1
+    assert report.main(argv, clean_environ) == 1  # merged.xml is in reports/ now
+    assert json.loads(out.read_text())["totals"]["tests"] == 2
