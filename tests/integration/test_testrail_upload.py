@@ -7,12 +7,16 @@ context, and that the API key never shows in anything testgate prints.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, require_tool
+from testgate import testrail as trlib
+from testgate.commands import ci as ci_cmd
 from testgate.commands import testrail as testrail_cmd
+from testgate.errors import ToolError
 from testrail_server.server import State, serve
 
 KEY = "tr-key-5f0c1d8e9a"
@@ -189,3 +193,136 @@ def test_trcli_missing_is_exit_3(tmp_path, clean_environ, capsys):
     }
     assert testrail_cmd.main(["upload"], env) == 3
     assert "pipx install trcli==" in capsys.readouterr().err
+
+
+# -- trcli: pinned once, installed into a virtualenv of its own when none is given ----------
+
+
+def test_the_trcli_version_is_pinned_in_one_place() -> None:
+    """trlib.TRCLI_VERSION is the pin; the install script asks testgate to install it."""
+    pins = re.compile(r"trcli\s*==\s*\d|TRCLI_VERSION\s*=\s*\S*\d")
+    found = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "scripts").rglob("*")
+        if path.suffix in {".py", ".sh"} and pins.search(path.read_text(encoding="utf-8"))
+    )
+    assert found == ["scripts/testgate/testrail.py"]
+    script = (ROOT / "scripts" / "ci" / "install-tools.sh").read_text(encoding="utf-8")
+    assert "testrail install --platform local --trcli-venv .tools/trcli-venv" in script
+
+
+class FakeRun:
+    """subprocess.run as ensure_trcli calls it: records argv, answers with ``codes``."""
+
+    def __init__(self, *codes: int) -> None:
+        self.codes = list(codes)
+        self.calls: list[list[str]] = []
+
+    def __call__(self, cmd, **kwargs):
+        import subprocess
+
+        self.calls.append(list(cmd))
+        code = self.codes.pop(0) if self.codes else 0
+        return subprocess.CompletedProcess(cmd, code, stdout="", stderr="E: no such version\n")
+
+
+def fake_venv(venv: Path, version: str) -> None:
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "trcli").write_text("#!/bin/sh\n")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib" / "python3.11" / "site-packages" / f"trcli-{version}.dist-info").mkdir(
+        parents=True
+    )
+
+
+def test_ensure_trcli_installs_the_pinned_version_into_its_own_venv(tmp_path) -> None:
+    venv = tmp_path / "trcli-venv"
+    run = FakeRun()
+    exe, installed = trlib.ensure_trcli(venv, "/usr/bin/python3", run=run)
+    assert (exe, installed) == (venv / "bin" / "trcli", True)
+    assert run.calls == [
+        ["/usr/bin/python3", "-m", "venv", str(venv)],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"trcli=={trlib.TRCLI_VERSION}",
+        ],
+    ]
+
+
+def test_ensure_trcli_reuses_the_venv_with_the_pinned_version(tmp_path) -> None:
+    venv = tmp_path / "trcli-venv"
+    fake_venv(venv, trlib.TRCLI_VERSION)
+    run = FakeRun()
+    assert trlib.ensure_trcli(venv, "python3", run=run) == (venv / "bin" / "trcli", False)
+    assert run.calls == []
+
+
+def test_ensure_trcli_upgrades_another_version_and_refuses_a_folder_it_did_not_make(
+    tmp_path,
+) -> None:
+    venv = tmp_path / "old"
+    fake_venv(venv, "1.0.0")
+    run = FakeRun()
+    trlib.ensure_trcli(venv, "python3", run=run)
+    assert run.calls[-1][-1] == f"trcli=={trlib.TRCLI_VERSION}"
+    mine = tmp_path / "my-folder"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    with pytest.raises(ToolError, match="is not a virtualenv"):
+        trlib.ensure_trcli(mine, "python3", run=FakeRun())
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_a_failed_install_is_exit_3_with_pips_words(tmp_path) -> None:
+    with pytest.raises(ToolError) as info:
+        trlib.ensure_trcli(tmp_path / "v", "python3", run=FakeRun(0, 1))
+    assert info.value.exit_code == 3
+    assert "installing trcli==" in str(info.value)
+    assert "E: no such version" in str(info.value)
+
+
+@pytest.mark.slow
+def test_upload_without_a_trcli_installs_the_pinned_one_and_uses_it(
+    testrail, tmp_path, clean_environ, capsys, monkeypatch
+):
+    """No TESTGATE_TRCLI, no trcli on PATH: upload installs the pin into trcli-venv."""
+    url, st = testrail
+    real = trcli_path()
+    asked: list[tuple[Path, str]] = []
+
+    def ensure(venv: Path, python: str, version: str = trlib.TRCLI_VERSION, run=None):
+        asked.append((venv, version))
+        return Path(real), True
+
+    monkeypatch.setattr(trlib, "ensure_trcli", ensure)
+    env = {k: v for k, v in _env(clean_environ, url, tmp_path).items() if k != "TESTGATE_TRCLI"}
+    env["PATH"] = str(tmp_path / "no-tools")  # trcli is nowhere on PATH
+    env["TESTGATE_TRCLI_VENV"] = str(tmp_path / "trcli-venv")
+    code = testrail_cmd.main(["upload"], env)
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert asked == [(tmp_path / "trcli-venv", trlib.TRCLI_VERSION)]
+    assert f"trcli {trlib.TRCLI_VERSION} installed into {tmp_path / 'trcli-venv'}" in out.out
+    assert len(st.results) == 4
+
+
+@pytest.mark.slow
+def test_ci_report_sends_the_merged_junit_to_testrail(testrail, tmp_path, clean_environ, capsys):
+    """testgate ci report with testrail on: the gate, then the upload of reports/merged.xml."""
+    url, st = testrail
+    env = _env(clean_environ, url, tmp_path)
+    junit = Path(env.pop("TESTGATE_TESTRAIL_JUNIT"))
+    (tmp_path / "reports").mkdir()
+    junit.replace(tmp_path / "reports" / "api.xml")
+    env.update(TESTGATE_TESTRAIL="true", TESTGATE_HISTORY="false")
+    code = ci_cmd.main(["report"], env)
+    out = capsys.readouterr()
+    assert code == 1, out.out + out.err  # the gate's code: one test failed
+    assert len(st.results) == 4
+    assert [r["name"] for r in st.runs] == ["CI #42 main@a1b2c3d4"]
+    assert f"from `{tmp_path / 'reports' / 'merged.xml'}`" in out.out
