@@ -149,3 +149,18 @@ def test_any_split_covers_every_test_once_within_the_lpt_bound(durations, shards
     assert placed == tests
     # greedy LPT never puts more than one test's worth above the ideal
     assert plan.slowest <= plan.ideal + max(durations) + 1e-6
+
+
+def test_shard_counts_have_one_bound_the_settings_tables() -> None:
+    """`shard`, `api-tests` (GitLab's CI_NODE_* too) and `ci shards` share the table's bound."""
+    from testgate.commands.shard import shard_position
+    from testgate.settings_table import SETTINGS
+
+    top = int(SETTINGS["shards"].maximum or 0)
+    assert shard_position(top, top) == (top, top)
+    assert shard_position(None, None, {"CI_NODE_TOTAL": "4", "CI_NODE_INDEX": "2"}) == (4, 2)
+    assert shard_position("1", None, {}) == (1, 1)
+    with pytest.raises(ConfigError, match=f"shards must be a whole number from 1 to {top}"):
+        shard_position(None, None, {"CI_NODE_TOTAL": str(top + 1), "CI_NODE_INDEX": "1"})
+    with pytest.raises(ConfigError, match="index 3 is out of range for 2 shards"):
+        shard_position(2, 3)
