@@ -422,7 +422,8 @@ def test_a_closed_stdout_ends_quietly_with_the_decisions_exit_code(tmp_path, cle
         stderr=subprocess.PIPE,
         env=clean_environ,
     )
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     first = proc.stdout.readline()
     proc.stdout.close()  # what head -1 does after its line
     err = proc.stderr.read().decode()
