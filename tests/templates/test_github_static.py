@@ -618,8 +618,8 @@ def test_testrail_job_is_optional_and_gets_the_credentials_only_in_its_upload_st
             assert "secrets.TESTRAIL" not in str(other_job.get("env"))
     install = next(s for s in job["steps"] if "trcli==" in s.get("run", ""))
     # the same trcli as the TestRail tests use, in a virtualenv of its own
-    tools = (ROOT / "scripts" / "ci" / "install-tools.sh").read_text(encoding="utf-8")
-    (pinned,) = re.findall(r"^TRCLI_VERSION=(\S+)$", tools, re.MULTILINE)
+    from testgate.testrail import TRCLI_VERSION as pinned  # the one pin (install-tools uses it)
+
     assert install["env"]["TRCLI_VERSION"] == pinned
     assert 'python -m venv "$RUNNER_TEMP/trcli"' in install["run"]
     assert 'TESTGATE_TRCLI=$RUNNER_TEMP/trcli/bin/trcli" >> "$GITHUB_ENV"' in install["run"]

@@ -210,3 +210,11 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+def shown_path(cfg: Settings, path: Path) -> str:
+    """A path as people (and outputs) read it: relative to the project root when inside it."""
+    try:
+        return str(path.relative_to(cfg.project.root))
+    except ValueError:
+        return str(path)

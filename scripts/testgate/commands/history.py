@@ -67,12 +67,12 @@ def _show_trend(cfg: Settings, platform: Platform, history: hist.History) -> his
     svg: Path = cfg.trend_svg
     svg.parent.mkdir(parents=True, exist_ok=True)
     svg.write_text(hist.render_trend_svg(trend), encoding="utf-8")
-    platform.summary(hist.render_trend_md(trend, svg_name=str(svg)))
+    platform.summary(hist.render_trend_md(trend, svg_name=_common.shown_path(cfg, svg)))
     if trend.runs:
         platform.output("pass-rate", f"{trend.pass_rates[-1]:.2f}")
     platform.output("flaky-count", str(len(trend.flaky)))
     platform.output("flaky-tests", " ".join(f.id for f in trend.flaky))
-    platform.output("trend-svg", str(svg))
+    platform.output("trend-svg", _common.shown_path(cfg, svg))
     return trend
 
 
@@ -94,7 +94,8 @@ def record(cfg: Settings, platform: Platform) -> int:
     if result.warning:
         platform.warning(result.warning, file=str(path))
     platform.info(
-        f"history: recorded run with {len(report.get('tests') or ())} tests in {path} "
+        f"history: recorded run with {len(report.get('tests') or ())} tests in "
+        f"{_common.shown_path(cfg, path)} "
         f"({result.runs} runs kept, {result.dropped} dropped, max {max_runs})"
     )
     platform.output("history-runs", str(result.runs))
@@ -124,8 +125,8 @@ def html(cfg: Settings, platform: Platform) -> int:
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(render_html(report, trend), encoding="utf-8")
     os.replace(tmp, out)
-    platform.info(f"history: wrote {out}")
-    platform.output("html-report", str(out))
+    platform.info(f"history: wrote {_common.shown_path(cfg, out)}")
+    platform.output("html-report", _common.shown_path(cfg, out))
     return ExitCode.OK
 
 

@@ -150,14 +150,6 @@ def _export(cfg: Settings, platform: Platform, make_doc: Callable[[], dict]) -> 
         platform.warning(export.push_error)
 
 
-def _shown_path(cfg: Settings, path: Path) -> str:
-    """A path as people read it: relative to the project root when inside it."""
-    try:
-        return str(path.relative_to(cfg.project.root))
-    except ValueError:
-        return str(path)
-
-
 def _inputs(patterns: Sequence[str], junit_out: Path | None) -> list:
     """The input files; the merged JUnit this run writes is never one of them (a folder of
     reports that already holds the last run's merged.xml would count every test twice)."""
@@ -191,7 +183,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
             version=__version__,
             generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             dry_run=dry_run,
-            full_report=_shown_path(cfg, json_file) if json_file else None,
+            full_report=_common.shown_path(cfg, json_file) if json_file else None,
         )
         warnings = [*report.warnings, *decision.warnings]
         shown = warnings if len(warnings) <= WARNINGS_SHOWN else warnings[: WARNINGS_SHOWN - 1]

@@ -186,7 +186,8 @@ def _run(cfg: Settings, platform: Platform) -> int:
     if cfg.write_durations:
         chosen = shard.lookup_durations(tests, durations) if tests_from else durations
         shard.write_durations(chosen, cfg.write_durations)
-        print(f"wrote {len(chosen)} durations to {cfg.write_durations}", file=sys.stderr)
+        shown = _common.shown_path(cfg, cfg.write_durations)
+        print(f"wrote {len(chosen)} durations to {shown}", file=sys.stderr)
         return ExitCode.OK
 
     position = shard_position(cfg.shards, cfg.shard_index)

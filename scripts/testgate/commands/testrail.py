@@ -145,7 +145,8 @@ def upload(cfg: Settings, platform: Platform, *, dry_run: bool = False) -> int:
                 platform.info(line)
     platform.output("testrail-run-url", result.run_url)
     platform.summary(
-        f"### TestRail\n\nUploaded {result.submitted} results from `{settings.junit}` to "
+        f"### TestRail\n\nUploaded {result.submitted} results from "
+        f"`{_common.shown_path(cfg, settings.junit)}` to "
         f"project **{settings.project}**"
         + (
             f", run [{settings.title}]({result.run_url})"
