@@ -13,10 +13,9 @@ from pathlib import Path
 
 import ci_logs
 import pytest
-from conftest import ROOT
 from testgate.commands import report
 
-FIXTURE = ROOT / "tests" / "fixtures" / "untrusted" / "workflow-commands.xml"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "untrusted" / "workflow-commands.xml"
 PLATFORM_ENV = {
     "github": {"GITHUB_ACTIONS": "true"},
     "gitlab": {"GITLAB_CI": "true", "CI_JOB_NAME": "report"},
@@ -60,7 +59,7 @@ def test_github_log_runs_only_testgates_own_commands(tmp_path, clean_environ, ca
     assert all(c.data.startswith("failed: tests.hostile::") for c in errors[:-1])
     assert errors[-1].data.startswith("gate failed: 6 failing tests")
     for c in ci_logs.act_runner(log):
-        assert c.name in {"stop-commands", "resume", "error", "warning"}, c
+        assert ci_logs.act_own_command(c.name), c
     # the person reading the log still sees the names, control characters spelled out
     assert "::add-mask::x" in log
     assert "redraw FAILED\\rPASSED" in log

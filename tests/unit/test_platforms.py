@@ -152,16 +152,11 @@ def _assert_only_own_commands(log: str) -> None:
     # testgate's own annotations still work: two warnings and two errors
     ours = [c.name for c in run.executed if c.name in ("warning", "error")]
     assert ours == ["warning", "warning", "error", "error"]
-    acted = ci_logs.act_runner(log)
-    assert {c.name for c in acted} <= {
-        "stop-commands",
-        "resume",
-        "group",
-        "endgroup",
-        "warning",
-        "error",
-    }
-    assert [c.name for c in acted if c.name in ("warning", "error")] == ours
+    # act splits "::error::a::b" at the last "::" (its regex is greedy), so testgate's own
+    # lines can show up as "error::..." there: unknown to act, harmless. Nothing else runs.
+    acted = [c.name for c in ci_logs.act_runner(log)]
+    assert all(ci_logs.act_own_command(name) for name in acted), acted
+    assert [n.split("::")[0] for n in acted if n.startswith(("warning", "error"))] == ours
 
 
 @pytest.mark.parametrize("text", PAYLOADS)
@@ -210,7 +205,7 @@ def test_untrusted_output_values_stay_one_value(name: str, tmp_path: Path) -> No
 
 def _github_outputs(path: Path) -> dict[str, str]:
     """$GITHUB_OUTPUT as the runner reads it (lines on LF; ``name<<DELIMITER`` blocks)."""
-    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = path.read_bytes().decode("utf-8").split("\n")
     found: dict[str, str] = {}
     i = 0
     while i < len(lines):
