@@ -273,3 +273,42 @@ def test_github_own_commands_work_inside_a_fenced_group(tmp_path: Path) -> None:
         ("warning", "after the group"),
     ]
     assert not run.stopped_at_end
+
+
+# -- webhook requests: built by each adapter, for any target ------------------------------------
+
+
+def test_webhook_requests_are_built_by_each_adapter_without_an_instance() -> None:
+    gh = platforms.GitHubPlatform.webhook_request(
+        repository="acme/api",
+        token="ghp_x",
+        event_type="evt",
+        client_payload={"pact_url": "${pactbroker.pactUrl}"},
+        api_url="https://ghe.example/api/v3/",
+    )
+    assert gh.url == "https://ghe.example/api/v3/repos/acme/api/dispatches"
+    assert ("Authorization", "Bearer ghp_x") in gh.headers
+    assert gh.body == '{"event_type":"evt","client_payload":{"pact_url":"${pactbroker.pactUrl}"}}'
+    assert gh.secrets == ("ghp_x",)
+    assert "ghp_x" not in repr(gh)
+    gl = platforms.GitLabPlatform.webhook_request(
+        project="group/api", token="glptt", ref="main", variables={"V": "1"}
+    )
+    assert gl.url == "https://gitlab.com/api/v4/projects/group%2Fapi/trigger/pipeline"
+    assert gl.body == '{"token":"glptt","ref":"main","variables":{"V":"1"}}'
+    jk = platforms.JenkinsPlatform.webhook_request(
+        jenkins_url="https://ci.example/",
+        job="team/a b",
+        user="ci",
+        token="t0k",
+        parameters={"TESTGATE_PACT_URL": "${pactbroker.pactUrl}"},
+    )
+    assert jk.url == (
+        "https://ci.example/job/team/job/a%20b/buildWithParameters"
+        "?TESTGATE_PACT_URL=${pactbroker.pactUrl}"
+    )
+    assert jk.user == "ci:t0k"
+    with pytest.raises(ConfigError, match=r"webhook target jenkins needs: .*jenkins-url.*job"):
+        platforms.JenkinsPlatform.webhook_request(
+            jenkins_url=None, job=None, user=None, token=None, parameters={}
+        )

@@ -192,7 +192,8 @@ class RestClient:
         attempts = max(1, self.attempts)
         delay = self.backoff
         for attempt in range(1, attempts + 1):
-            last = attempt == attempts or not retry
+            final = attempt == attempts  # a rate-limited request was not carried out
+            last = final or not retry
             try:
                 resp = self.session.request(
                     method,
@@ -216,7 +217,7 @@ class RestClient:
                 continue
             wait = _rate_limit_wait(resp)
             if wait is not None:
-                if last or wait > MAX_RETRY_AFTER_SECONDS:
+                if final or wait > MAX_RETRY_AFTER_SECONDS:
                     raise ToolError(
                         f"{self.what} rate limit reached ({method} {_plain(url)}, "
                         f"{resp.status_code}: {self._message(resp)})",
