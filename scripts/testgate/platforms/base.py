@@ -108,7 +108,7 @@ class Platform:
         self._emit(f"== {one_line(title)}", self.stdout)
         yield
 
-    def upsert_comment(self, body_markdown: str, marker: str) -> str:
+    def upsert_comment(self, body_markdown: str, marker: str, *, number: int | None = None) -> str:
         """Create or update the one pull/merge request comment found by ``marker``.
 
         Returns the comment's URL. Only GitHub and GitLab have one; see their adapters.
