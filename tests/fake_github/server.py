@@ -50,6 +50,7 @@ class FakeGitHub:
     web_url: str = "https://github.com"
     repos: dict[str, Repo] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
+    moved: dict[str, str] = field(default_factory=dict)  # old full name -> new (renamed repo)
     comments: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
     # (method or None, status, headers, body, lost): lost = the request is carried out first
@@ -260,6 +261,13 @@ class _Handler(BaseHTTPRequestHandler):
             repo = next((r for r in st.repos.values() if r.id == int(by_id.group(1))), None)
             number = int(by_id.group(2))
         elif match:
+            if match.group(1) in st.moved:  # a renamed repository: 301 to the new name
+                new = f"{st.url}{path.replace(match.group(1), st.moved[match.group(1)], 1)}"
+                return self._send(
+                    301,
+                    {"message": "Moved Permanently", "url": new, "documentation_url": DOCS},
+                    {"Location": new},
+                )
             repo = st.repos.get(match.group(1))
             number = int(match.group(2))
         if match or by_id:

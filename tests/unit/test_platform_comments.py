@@ -200,6 +200,17 @@ def test_github_auth_and_lookup_failures_are_exit_2(
     assert "GITHUB_TOKEN" in str(err.value)
 
 
+def test_github_a_renamed_repository_is_named_not_followed(gh: FakeGitHub) -> None:
+    gh.moved["acme/old-name"] = "acme/inventory-api"
+    github = _adapter(_gh_env(gh, GITHUB_REPOSITORY="acme/old-name"))
+    with pytest.raises(
+        ConfigError,
+        match=r"moved .*/repos/acme/old-name/.* \(301\) to .*/repos/acme/inventory-api/",
+    ):
+        github.upsert_comment("x\n", MARKER)
+    assert gh.comments == []
+
+
 def test_github_missing_settings_are_named_together(tmp_path: Path) -> None:
     github = _adapter({"GITHUB_ACTIONS": "true"})
     with pytest.raises(ConfigError) as err:

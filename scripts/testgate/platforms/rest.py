@@ -293,6 +293,12 @@ class RestClient:
                 hint=f"check the repository/project and number, and that {self.token_variable} "
                 "can see them (private ones answer 404 to tokens without access)",
             )
+        if 300 <= resp.status_code < 400:  # not followed: a custom token header would go along
+            return ConfigError(
+                f"{self.what} moved {where} ({resp.status_code}) to "
+                f"{_plain(resp.headers.get('Location') or '?')}",
+                hint="use the new API URL, repository or project (a renamed repository redirects)",
+            )
         return ToolError(f"{self.what} refused {where}: {resp.status_code} {message}")
 
     def _same_origin(self, url: str) -> None:
