@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from testgate.errors import ConfigError, ToolError
 
@@ -798,22 +798,18 @@ def build_webhook(
     Raises:
         ConfigError: a setting the target needs is missing (all of them named at once).
     """
-    missing: list[str] = []
+    # Each CI's REST API is known by its platform adapter; the broker knows the payload.
+    from testgate.platforms import GitHubPlatform, GitLabPlatform, JenkinsPlatform
+
     pact_url = "${pactbroker.pactUrl}"
     description = f"testgate: verify {provider} when a changed pact is published ({target})"
     wid = uuid_value or webhook_uuid(provider, target, consumer)
     if target == "github":
-        if not repository or "/" not in repository:
-            missing.append('"repository" (owner/name; env TESTGATE_REPOSITORY)')
-        if not token:
-            missing.append(
-                "TESTGATE_WEBHOOK_TOKEN (a GitHub token that may dispatch to the repository)"
-            )
-        if missing:
-            raise _missing_webhook_settings(target, missing)
-        body = {
-            "event_type": WEBHOOK_EVENT,
-            "client_payload": {
+        request = GitHubPlatform.webhook_request(
+            repository=repository,
+            token=token,
+            event_type=WEBHOOK_EVENT,
+            client_payload={
                 "pact_url": pact_url,
                 "consumer": "${pactbroker.consumerName}",
                 "consumer_version": "${pactbroker.consumerVersionNumber}",
@@ -821,86 +817,41 @@ def build_webhook(
                 "provider_version": "${pactbroker.providerVersionNumber}",
                 "provider_branch": "${pactbroker.providerVersionBranch}",
             },
-        }
-        return WebhookSpec(
-            wid,
-            target,
-            f"{github_api_url.rstrip('/')}/repos/{repository}/dispatches",
-            "POST",
-            (
-                ("Content-Type", "application/json"),
-                ("Accept", "application/vnd.github+json"),
-                ("Authorization", f"Bearer {token}"),
-            ),
-            json.dumps(body, separators=(",", ":")),
-            provider,
-            consumer,
-            description,
-            secrets=(str(token),),
+            api_url=github_api_url,
         )
-    if target == "gitlab":
-        if not project:
-            missing.append(
-                '"project" (GitLab project id or url-encoded path; env TESTGATE_PROJECT)'
-            )
-        if not token:
-            missing.append("TESTGATE_WEBHOOK_TOKEN (a pipeline trigger token)")
-        if missing:
-            raise _missing_webhook_settings(target, missing)
-        body = {"token": token, "ref": ref, "variables": {PACT_URL_VARIABLE: pact_url}}
-        return WebhookSpec(
-            wid,
-            target,
-            f"{gitlab_url.rstrip('/')}/api/v4/projects/{quote(str(project), safe='')}/trigger/pipeline",
-            "POST",
-            (("Content-Type", "application/json"),),
-            json.dumps(body, separators=(",", ":")),
-            provider,
-            consumer,
-            description,
-            secrets=(str(token),),
+    elif target == "gitlab":
+        request = GitLabPlatform.webhook_request(
+            project=project,
+            token=token,
+            ref=ref,
+            variables={PACT_URL_VARIABLE: pact_url},
+            server_url=gitlab_url,
         )
-    if target == "jenkins":
-        if not jenkins_url:
-            missing.append('"jenkins-url" (env TESTGATE_JENKINS_URL)')
-        if not job:
-            missing.append('"job" (job path, e.g. team/provider-verify; env TESTGATE_JOB)')
-        if not token or not jenkins_user:
-            missing.append(
-                "TESTGATE_WEBHOOK_USER and TESTGATE_WEBHOOK_TOKEN (a Jenkins user and API token)"
-            )
-        if missing:
-            raise _missing_webhook_settings(target, missing)
-        job_path = "/".join(
-            f"job/{quote(part, safe='')}" for part in str(job).strip("/").split("/")
+    elif target == "jenkins":
+        request = JenkinsPlatform.webhook_request(
+            jenkins_url=jenkins_url,
+            job=job,
+            user=jenkins_user,
+            token=token,
+            parameters={PACT_URL_VARIABLE: pact_url},
         )
-        url = (
-            f"{str(jenkins_url).rstrip('/')}/{job_path}/buildWithParameters"
-            f"?{PACT_URL_VARIABLE}={pact_url}"
+    else:
+        raise ConfigError(
+            f"unknown webhook target {target!r}",
+            hint=f"use one of {', '.join(WEBHOOK_TARGETS)} (--target or TESTGATE_WEBHOOK_TARGET)",
         )
-        return WebhookSpec(
-            wid,
-            target,
-            url,
-            "POST",
-            (),
-            None,
-            provider,
-            consumer,
-            description,
-            user=f"{jenkins_user}:{token}",
-            secrets=(str(token),),
-        )
-    raise ConfigError(
-        f"unknown webhook target {target!r}",
-        hint=f"use one of {', '.join(WEBHOOK_TARGETS)} (--target or TESTGATE_WEBHOOK_TARGET)",
-    )
-
-
-def _missing_webhook_settings(target: str, missing: list[str]) -> ConfigError:
-    return ConfigError(
-        f"webhook target {target} needs: {'; '.join(missing)}",
-        hint="set them as flags or environment variables (tokens only in the environment)",
+    return WebhookSpec(
+        wid,
+        target,
+        request.url,
+        request.method,
+        request.headers,
+        request.body,
+        provider,
+        consumer,
+        description,
+        user=request.user,
+        secrets=request.secrets,
     )
 
 

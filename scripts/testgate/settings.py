@@ -27,12 +27,10 @@ plain Python with no dependency.
 from __future__ import annotations
 
 import argparse
-import difflib
 import math
 import os
 import re
 import shlex
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -458,6 +456,8 @@ def load_project(start: Path, explicit: str | None = None) -> Project:
 
 def validate_project(data: Mapping[str, Any], text: str, file: Path) -> None:
     """Refuse unknown sections and keys, and values of the wrong type, all in one error."""
+    import difflib  # only here: it costs start-up time
+
     known = toml_keys()
     problems: list[str] = []
     for section, body in data.items():
@@ -665,8 +665,10 @@ def check_output_file(path: Path) -> None:
         raise _Invalid(f"cannot create its folder {folder}: {exc.strerror or exc}") from None
     if not folder.is_dir():
         raise _Invalid(f"its folder {folder} is not a folder")
+    probe = folder / f".testgate-probe-{os.urandom(8).hex()}"
     try:
-        fd, probe = tempfile.mkstemp(prefix=".testgate-probe-", dir=folder)
+        # O_EXCL: never follows a planted link, never touches an existing file.
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise _Invalid(f"its folder {folder} cannot be written: {exc.strerror or exc}") from None
     os.close(fd)
