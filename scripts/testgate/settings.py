@@ -903,7 +903,7 @@ def _spelled(s: Setting, source: str) -> str:
 
 
 def _shown(s: Setting, raw: Any) -> str:
-    if s.kind == "secret":
+    if s.secret:  # a secret URL (a webhook) is masked too, not only kind "secret"
         return "***"
     text = repr(raw)
     return text if len(text) <= 200 else text[:197] + "..."
@@ -943,7 +943,7 @@ def _env_file_values(
     envs_dir_raw = (
         getattr(args, "envs_dir", None)
         or environ.get("TESTGATE_ENVS_DIR")
-        or project.get("project", "envs-dir", "envs")
+        or project.get("environments", "dir", "envs")  # the table's envs-dir toml key
     )
     envs_dir = project.path(envs_dir_raw)
     try:
