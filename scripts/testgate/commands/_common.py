@@ -121,6 +121,7 @@ def run(
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     env = environ_with_reports_dir(args, environ)
+    env.setdefault("PACT_DO_NOT_TRACK", "true")  # as execute() does
     try:
         platform = platforms.detect(env, getattr(args, "platform", None))
     except TestgateError as exc:
@@ -176,6 +177,8 @@ def execute(
         return exc.exit_code
     try:
         cfg = settings.load(spec, args, env, platform)
+        if spec.actions:  # the positional action is not a setting: hand it over as cfg.action
+            cfg = cfg.with_values(action=args.action)
         # Adapters and children read the reports folder the settings resolved.
         env["TESTGATE_REPORTS_DIR"] = str(cfg.reports_dir)
         platform.environ = env
@@ -199,6 +202,17 @@ def execute(
             "(set TESTGATE_DEBUG=true for a traceback, and please report it)"
         )
         return int(ExitCode.UNDECIDED)
+
+
+def how_to_set(name: str) -> str:
+    """Every way to set a setting, for messages: ``--provider, env TESTGATE_PROVIDER, ...``."""
+    return settings._how_to_set(settings.setting(name))
+
+
+def spelled(name: str) -> str:
+    """A setting as a person types it: its flag and its variable (``--broker / TESTGATE_BROKER``)."""
+    s = settings.setting(name)
+    return " / ".join(x for x in (s.flag, s.env) if x) or name
 
 
 def _quiet_stdout() -> None:
