@@ -1,4 +1,8 @@
-"""``testgate environments ensure``: create the broker environments that ``envs/`` defines."""
+"""``testgate environments list|show|ensure``: the environments in ``envs/`` and in the broker.
+
+``list`` and ``show`` are the local part (``testgate envs`` is their old name, kept as an alias;
+they live in ``commands/envs.py``); ``ensure`` creates the broker environments ``envs/`` defines.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,22 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
+from testgate.commands import envs as local
 from testgate.commands._broker import add_broker_arguments, settings_from
 from testgate.commands._common import make_parser, project, run
 from testgate.config import list_environments, resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 
-HELP = "create the Pact Broker environments named by envs/*.env that it lacks"
+HELP = (
+    "list the environments (envs/*.env, and the broker's), show one, or create them in the broker"
+)
 
 EXAMPLES = """\
+  testgate environments list                       # envs/*.env, and the broker's with a broker
+  testgate environments show beta                  # envs/beta.env overlaid by variables set
   testgate environments ensure                     # one broker environment per envs/<name>.env
   testgate environments ensure --production prod   # which of them are production
-  testgate environments list
 """
 
 
@@ -27,11 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``environments`` options."""
     parser = make_parser(
         "environments",
-        "Keep the Pact Broker's environments in step with envs/*.env: `ensure` creates the "
-        "missing ones (pact broker create-environment), `list` shows what the broker has.",
+        "The environments: `list` shows the envs/*.env files and, when a broker is set "
+        "(PACT_BROKER_BASE_URL), what the broker has; `show NAME` the resolved settings of one "
+        "(the file, overlaid by variables already set); `ensure` creates the broker environments "
+        "envs/ defines that it lacks (pact broker create-environment).",
         EXAMPLES,
     )
-    parser.add_argument("action", choices=["ensure", "list"], help="what to do")
+    parser.add_argument("action", choices=["list", "show", "ensure"], help="what to do")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="the environment to show")
     parser.add_argument(
         "--envs-dir",
         metavar="DIR",
@@ -47,9 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    settings = settings_from(args, env, platform)
-    assert settings is not None
+    envs_dir = project(env).path(resolve(args.envs_dir, env, "TESTGATE_ENVS_DIR", "envs"))
+    if args.action == "show":
+        if not args.name:
+            raise ConfigError(
+                "environments show needs the environment's name",
+                hint="testgate environments show NAME (one of `testgate environments list`)",
+            )
+        return local.show_environment(args.name, envs_dir, env, platform)
+    if args.name:
+        raise ConfigError(f"environments {args.action} takes no NAME (got {args.name!r})")
+    settings = settings_from(args, env, platform, required=args.action != "list")
     if args.action == "list":
+        local.list_local_environments(envs_dir, platform)
+        if settings is None:
+            return ExitCode.OK
         names = broker.list_environments(settings, env)
         platform.summary(
             "## Pact Broker environments\n\n"
@@ -57,7 +80,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
             + "\n"
         )
         return ExitCode.OK
-    envs_dir = project(env).path(resolve(args.envs_dir, env, "TESTGATE_ENVS_DIR", "envs"))
+    assert settings is not None
     names = list_environments(envs_dir)
     if not names:
         raise ConfigError(
