@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
-    # Only the flag shows one environment (TESTGATE_ENV alone still lists them, as before).
+    # Only the flag shows one environment (the variable alone still lists them, as before).
     name = cfg.env if cfg.source("env") == "flag" else None
     alias_of = f"environments show {name}" if name else "environments list"
     platform.info(f"(`testgate envs` is an alias of `testgate {alias_of}`)")
