@@ -19,9 +19,7 @@ from testgate.config import list_environments, resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 
-HELP = (
-    "list the environments (envs/*.env, and the broker's), show one, or create them in the broker"
-)
+HELP = "the environments (envs/*.env and the broker's): list, show NAME, ensure in the broker"
 
 EXAMPLES = """\
   testgate environments list                       # envs/*.env, and the broker's with a broker

@@ -18,7 +18,7 @@ from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
 from testgate.settings import build_parser as build_spec_parser
 
-HELP = "alias of `environments list` (its envs/ part) and `environments show NAME` (--env NAME)"
+HELP = "alias of `environments list` (envs/ only) and `environments show NAME` (--env NAME)"
 
 SPEC = CommandSpec(
     name="envs",
