@@ -7,12 +7,15 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate import platforms, settings
-from testgate.config import ProjectConfig, load_project, parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode, TestgateError
 from testgate.platforms import Platform
-from testgate.settings import CommandSpec, Settings
+from testgate.settings import CommandSpec, Settings, parse_bool
+
+if TYPE_CHECKING:
+    from testgate.config import ProjectConfig
 
 EXIT_CODES_EPILOG = (
     "exit codes: 0 passed, 1 gate failed, 2 usage or configuration error, 3 could not decide"
@@ -62,6 +65,8 @@ def reports_dir(environ: Mapping[str, str]) -> Path:
 
 def project(environ: Mapping[str, str]) -> ProjectConfig:
     """The project configuration, found from the current directory."""
+    from testgate.config import load_project  # python-dotenv: only for the older commands
+
     return load_project(Path.cwd(), environ)
 
 
@@ -80,6 +85,8 @@ def required_setting(
     Raises:
         ConfigError: none of them is set; the message names all three.
     """
+    from testgate.config import resolve
+
     value = resolve(flag_value, env, var, project.get(section, key))
     if not value:
         raise ConfigError(
@@ -91,6 +98,8 @@ def required_setting(
 
 def pact_dir(project: ProjectConfig, env: Mapping[str, str], flag_value: str | None) -> Path:
     """The pact folder: ``--pact-dir``, TESTGATE_PACT_DIR, ``[consumer] pact-dir``, else ``pacts``."""
+    from testgate.config import resolve
+
     value = resolve(
         flag_value, env, "TESTGATE_PACT_DIR", project.get("consumer", "pact-dir"), "pacts"
     )

@@ -7,15 +7,18 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate import runner
 from testgate.commands import _common
 from testgate.commands.verify import PROVIDER_START, provider_under_test
-from testgate.config import Environment, load_environment
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Derived, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.config import Environment
 
 HELP = "run the API tests against an environment (envs/<env>.env) -> reports/api.xml"
 
@@ -82,6 +85,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 def environment(cfg: Settings) -> Environment:
     """The environment selected by ``--env``: ``envs/<env>.env`` (optional for ``local``)."""
+    from testgate.config import load_environment  # python-dotenv: not for --help
+
     return load_environment(cfg.env, cfg.environ, cfg.envs_dir)
 
 

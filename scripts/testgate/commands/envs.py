@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from testgate.commands import _common
-from testgate.config import list_environments, load_environment
 from testgate.errors import ExitCode
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
@@ -53,6 +52,8 @@ def _run(cfg: Settings, platform: Platform) -> int:
 
 def list_local_environments(envs_dir: Path, platform: Platform) -> int:
     """Print the environments defined in ``envs_dir`` (one ``<name>.env`` file each)."""
+    from testgate.config import list_environments
+
     names = list_environments(envs_dir)
     platform.info(f"environments in {envs_dir}: {', '.join(names) or '(none)'}")
     return ExitCode.OK
@@ -66,6 +67,8 @@ def show_environment(
     Raises:
         ConfigError: the environment does not exist (the message lists those that do).
     """
+    from testgate.config import load_environment  # python-dotenv: not for --help
+
     target = load_environment(name, environ, envs_dir)
     platform.info(f"{target.name} ({target.file}):")
     for key in sorted(target.values):

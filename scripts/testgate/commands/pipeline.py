@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from testgate.commands import _common
-from testgate.config import load_environment
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, setting, use
@@ -116,7 +115,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
     if cfg.platform:
         common += ["--platform", cfg.platform]
     # An unknown environment is a usage error before anything runs (local needs no file).
-    load_environment(cfg.env, env, cfg.envs_dir)
+    api_tests_command.environment(cfg)
     env_args = ["--env", cfg.env, "--envs-dir", str(cfg.envs_dir)]
 
     stages = [
