@@ -70,32 +70,6 @@ def project(environ: Mapping[str, str]) -> ProjectConfig:
     return load_project(Path.cwd(), environ)
 
 
-def required_setting(
-    project: ProjectConfig,
-    env: Mapping[str, str],
-    flag_value: str | None,
-    *,
-    flag: str,
-    var: str,
-    section: str,
-    key: str,
-) -> str:
-    """A setting that must be set: the flag, the variable, or ``[section] key`` in testgate.toml.
-
-    Raises:
-        ConfigError: none of them is set; the message names all three.
-    """
-    from testgate.config import resolve
-
-    value = resolve(flag_value, env, var, project.get(section, key))
-    if not value:
-        raise ConfigError(
-            f"{flag.lstrip('-')} is required",
-            hint=f"pass {flag}, set {var}, or [{section}] {key} in testgate.toml",
-        )
-    return str(value)
-
-
 def pact_dir(project: ProjectConfig, env: Mapping[str, str], flag_value: str | None) -> Path:
     """The pact folder: ``--pact-dir``, TESTGATE_PACT_DIR, ``[consumer] pact-dir``, else ``pacts``."""
     from testgate.config import resolve
