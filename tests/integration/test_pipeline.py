@@ -256,3 +256,27 @@ def test_a_project_with_nothing_to_run_is_a_usage_error(
     env["TESTGATE_PROJECT_FILE"] = str(tmp_path / "testgate.toml")
     assert pipeline.main([], env) == 2
     assert "nothing to run" in capsys.readouterr().err
+
+
+def test_every_stage_reads_the_project_file_the_pipeline_was_given(
+    env: dict[str, str], tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--project-file reaches the stages: here a project with API tests only."""
+    root = tmp_path / "service"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_ok.py").write_text(
+        "import os\n\ndef test_ok():\n    assert os.environ['SERVICE_URL'] == 'http://x.test'\n"
+    )
+    (root / "testgate.toml").write_text(
+        '[api-tests]\ntests = "tests"\nurl-variable = "SERVICE_URL"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)  # no testgate.toml here or above
+    env["SERVICE_URL"] = "http://x.test"
+    env["PYTEST_ADDOPTS"] = "-p no:hypothesispytest"
+    code = pipeline.main(["--project-file", str(root / "testgate.toml")], env)
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert "consumer: skipped: no consumer tests configured" in out.out
+    assert "verify: skipped: no provider configured" in out.out
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert [Path(f["path"]).name for f in report["files"]] == ["api.xml"]

@@ -98,8 +98,8 @@ def _configured(cfg: Settings, name: str) -> bool:
 def _not_configured(name: str, what: str) -> str:
     s = setting(name)
     return (
-        f"skipped: no {what} configured (set [{s.toml_section}] {s.toml_key} in testgate.toml, "
-        f"{s.env} or {s.flag} to run it)"
+        f"skipped: no {what} configured (set [{s.toml_section}] {s.toml_key} in testgate.toml "
+        f"or {s.env} to run it)"
     )
 
 
@@ -110,7 +110,12 @@ def _run(cfg: Settings, platform: Platform) -> int:
     from testgate.commands import verify as verify_command
 
     reports = cfg.reports_dir
-    env = cfg.environ
+    # Every stage reads the same testgate.toml (wherever the pipeline runs from) and debug flag.
+    env = dict(cfg.environ)
+    if cfg.project.file:
+        env[setting("project-file").env or ""] = str(cfg.project.file)
+    if cfg.debug:
+        env[setting("debug").env or ""] = "true"
     common = ["--reports-dir", str(reports)]
     if cfg.platform:
         common += ["--platform", cfg.platform]
