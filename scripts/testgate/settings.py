@@ -819,6 +819,8 @@ def load(
         env_file_values = _env_file_values(args, environ, project)
 
     settings_obj = Settings(spec, values, sources, project, environ, platform)
+    if spec.actions:  # the positional action, as ``cfg.action``
+        values["action"] = getattr(args, "action", None)
     derived: list[tuple[Use, Setting, Derived]] = []
     for u in uses:
         s = setting(u.name)
