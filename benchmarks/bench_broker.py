@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="skip the CLI's default-retry run")
     args = parser.parse_args()
-    pact = find_pact_cli(os.environ)
+    pact = find_pact_cli(path=os.environ.get("PATH"))
     base_env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/tmp"),
