@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
 from typing import Any
 
 import pytest
 from testgate import broker
+from testgate.broker import verification
 from testgate.commands._broker import from_environ
 from testgate.errors import ConfigError, ToolError
 
@@ -346,3 +349,79 @@ def test_can_i_deploy_polling_widens_the_timeout(cli_env) -> None:
         runner=runner,
     )
     assert runner.calls[0]["timeout"] == 5 + 3 * 10
+
+
+class BlockingVerifier:
+    """Stands in for pact's Verifier: verify() blocks until released, or raises."""
+
+    _request_timeout = 100  # ms
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.release = threading.Event()
+        self.error = error
+        self.results = {"interactionResults": []}
+
+    def verify(self) -> None:
+        if self.error:
+            raise self.error
+        self.release.wait(30)
+
+
+def test_a_verifier_that_outlives_its_deadline_cannot_decide() -> None:
+    inner = BlockingVerifier()
+    bounded = verification.BoundedVerifier(
+        inner, settings(timeout=0.2, retries=0), lambda: verification.Probe(1, 2), slack=0
+    )
+    started = time.monotonic()
+    with pytest.raises(ToolError, match=rf"did not finish in 1 s: the Pact Broker at {URL}"):
+        bounded.verify()
+    assert 1.0 <= time.monotonic() - started < 3  # 2 x 0.2 s + 3 x 0.1 s x 2 interactions
+    inner.release.set()
+    assert bounded.results == {"interactionResults": []}  # everything else goes to the verifier
+
+
+def test_a_bounded_verifier_passes_the_verifiers_errors_and_the_probes() -> None:
+    bounded = verification.BoundedVerifier(
+        BlockingVerifier(RuntimeError("2 failures")), settings(), lambda: verification.Probe()
+    )
+    with pytest.raises(RuntimeError, match="2 failures"):
+        bounded.verify()
+
+    def failing() -> verification.Probe:
+        raise ToolError(f"the Pact Broker at {URL} is unreachable or failing after 4 attempts")
+
+    bounded = verification.BoundedVerifier(BlockingVerifier(), settings(), failing)
+    with pytest.raises(ToolError, match="the verification could not run: the Pact Broker at"):
+        bounded.verify()
+
+
+def test_the_probe_makes_the_verifiers_calls_and_counts_the_interactions(pact_broker) -> None:
+    from broker.support import pact_doc, publish
+
+    publish(
+        pact_broker.url,
+        "c1",
+        "main",
+        pact_doc("web", "api", "/a", "/b"),
+        consumer="web",
+        provider="api",
+    )
+    options = verification.BrokerVerificationOptions(
+        settings=broker.BrokerSettings(url=pact_broker.url), provider="api"
+    )
+    assert verification.probe_broker(options) == verification.Probe(1, 2)
+    assert [(r["method"], r["path"]) for r in pact_broker.requests[1:]] == [
+        ("GET", "/"),
+        ("POST", "/pacts/provider/api/for-verification"),
+        ("GET", pact_broker.requests[-1]["path"]),
+    ]
+    assert pact_broker.requests[-1]["path"].startswith("/pacts/provider/api/consumer/web/")
+
+
+def test_the_probe_leaves_refused_credentials_to_the_verifier(pact_broker_factory) -> None:
+    server = pact_broker_factory(token="right")
+    options = verification.BrokerVerificationOptions(
+        settings=broker.BrokerSettings(url=server.url, token="wrong"), provider="api"
+    )
+    assert verification.probe_broker(options) == verification.Probe()
+    assert len(server.requests) == 1  # not retried

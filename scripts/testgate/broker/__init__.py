@@ -5,7 +5,7 @@
 - :mod:`~testgate.broker.matrix`: the can-i-deploy decision and its Markdown;
 - :mod:`~testgate.broker.lifecycle`: publish, record-deployment/release, environments;
 - :mod:`~testgate.broker.selectors`: consumer version selectors;
-- :mod:`~testgate.broker.verification`: the Verifier's broker and pact-URL sources;
+- :mod:`~testgate.broker.verification`: the Verifier's broker and pact-URL sources, bounded;
 - :mod:`~testgate.broker.webhooks`: the webhook that starts a provider's verification build.
 
 The names below are the package's public API (``from testgate import broker; broker.X``).
@@ -49,6 +49,7 @@ from testgate.broker.matrix import (
 )
 from testgate.broker.selectors import DEFAULT_SELECTORS, parse_selectors
 from testgate.broker.verification import (
+    BoundedVerifier,
     BrokerVerificationOptions,
     add_broker_source,
     add_pact_url_source,
@@ -71,6 +72,7 @@ __all__ = [
     "PACT_URL_VARIABLE",
     "WEBHOOK_EVENT",
     "WEBHOOK_TARGETS",
+    "BoundedVerifier",
     "BrokerSettings",
     "BrokerVerificationOptions",
     "CanIDeployDecision",

@@ -15,12 +15,13 @@ from typing import Any
 
 from testgate import broker, pact
 from testgate.ci_context import detect_ci_context
-from testgate.commands import _common
+from testgate.commands import _broker, _common
 from testgate.commands._broker import settings_from
 from testgate.config import ProjectConfig, parse_bool, resolve, split_command
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 from testgate.provider import start_provider
+from testgate.settings import flag_help, setting
 
 HELP = "verify the provider against its pacts (isolated, or a deployed URL)"
 
@@ -267,6 +268,10 @@ def add_broker_source_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="do not check the broker's TLS certificate (env TESTGATE_SKIP_SSL_VERIFICATION)",
     )
+    timeout = setting("broker-timeout")
+    group.add_argument(
+        timeout.flag, metavar=timeout.metavar, help=flag_help(timeout)
+    )  # the loader checks it (in _broker.settings_from)
 
 
 def broker_source(
@@ -324,7 +329,9 @@ def broker_source(
 
     if pact_url:
         return RemoteSource(
-            source=lambda v: broker.add_pact_url_source(v, str(pact_url), settings),
+            source=lambda v: broker.add_pact_url_source(
+                v, str(pact_url), settings or _broker.bounds_for(args, env, str(pact_url))
+            ),
             configure=configure,
             description=f"one pact from {pact_url}",
             publish=publish,
@@ -360,6 +367,7 @@ def broker_source(
         provider_branch=branch,
         publish_results=publish,
         build_url=ctx.build_url,
+        provider=provider,
     )
     names = ", ".join(json.dumps(s, separators=(",", ":")) for s in selectors)
     return RemoteSource(
