@@ -318,7 +318,7 @@ def build_parser(spec: CommandSpec) -> argparse.ArgumentParser:
         if u.positional:
             parser.add_argument(
                 s.attr,
-                nargs="*",
+                nargs="*" if s.kind == "list" else "?",
                 metavar=s.metavar or s.name.upper(),
                 help=flag_help(s, u),
                 default=None,
@@ -821,6 +821,8 @@ def load(
         env_file_values = _env_file_values(args, environ, project)
 
     settings_obj = Settings(spec, values, sources, project, environ, platform)
+    if spec.actions:  # the positional action, as ``cfg.action``
+        values["action"] = getattr(args, "action", None)
     derived: list[tuple[Use, Setting, Derived]] = []
     for u in uses:
         s = setting(u.name)

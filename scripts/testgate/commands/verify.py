@@ -10,9 +10,11 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from testgate import pact
-from testgate.commands import _common
+from testgate.commands import _broker, _common
+from testgate.commands._broker import GROUPS, broker_uses
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, use
@@ -60,18 +62,17 @@ SPEC = CommandSpec(
         # pacts from the Pact Broker
         use("broker"),
         use("pact-url"),
-        use("broker-url"),
         use("consumer-version-selectors"),
         use("include-pending"),
         use("include-wip-pacts-since"),
         use("provider-version"),
         use("provider-branch"),
         use("publish-results"),
-        use("skip-ssl-verification"),
+        *broker_uses(required=False),
     ),
     groups={
-        "pacts from the Pact Broker": "credentials come only from PACT_BROKER_TOKEN or "
-        "PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD",
+        "pacts from the Pact Broker": "which pacts to verify and where the results go",
+        **GROUPS,
     },
 )
 
@@ -206,15 +207,20 @@ class RemoteSource:
 
 
 def _broker_settings(cfg: Settings, platform: Platform, *, required: bool) -> BrokerSettings | None:
-    """The broker's URL and credentials (secrets only from the environment, masked by the loader)."""
-    from testgate import broker
+    """The broker's URL, credentials and bounds (secrets only from the environment, masked)."""
+    return _broker.broker_settings(cfg, platform, required=required)
 
-    if cfg.skip_ssl_verification:
-        platform.warning("TLS certificate verification of the Pact Broker is OFF")
-    return broker.broker_settings(
-        cfg.environ,
-        cfg.broker_url,
-        required=required,
+
+def _bounds_for(cfg: Settings, pact_url: str) -> BrokerSettings:
+    """Timeout and retries for fetching ``pact_url`` when no broker is configured."""
+    from testgate.broker import BrokerSettings
+
+    parts = urlsplit(pact_url)
+    return BrokerSettings(
+        url=f"{parts.scheme}://{parts.netloc}",
+        retries=cfg.broker_retries,
+        backoff=cfg.broker_retry_backoff,
+        timeout=cfg.broker_timeout,
         skip_ssl_verification=bool(cfg.skip_ssl_verification),
     )
 
@@ -258,7 +264,9 @@ def broker_source(cfg: Settings, platform: Platform, provider: str) -> RemoteSou
 
     if pact_url:
         return RemoteSource(
-            source=lambda v: broker.add_pact_url_source(v, str(pact_url), settings),
+            source=lambda v: broker.add_pact_url_source(
+                v, str(pact_url), settings or _bounds_for(cfg, str(pact_url))
+            ),
             configure=configure,
             description=f"one pact from {pact_url}",
             publish=publish,
@@ -281,6 +289,7 @@ def broker_source(cfg: Settings, platform: Platform, provider: str) -> RemoteSou
         provider_branch=branch,
         publish_results=publish,
         build_url=build_url,
+        provider=provider,
     )
     names = ", ".join(json.dumps(s, separators=(",", ":")) for s in selectors)
     return RemoteSource(
