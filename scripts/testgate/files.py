@@ -27,7 +27,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -196,11 +195,15 @@ def _check_target(path: Path, what: str) -> int | None:
     )
 
 
+def _random_suffix() -> str:
+    return os.urandom(6).hex()  # unpredictable; os.urandom spares importing `secrets`
+
+
 def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
     """A new, empty temporary file in ``folder``, created exclusively (never a symlink)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
-        tmp = folder / f".{name[:200]}.{secrets.token_hex(6)}.tmp"
+        tmp = folder / f".{name[:200]}.{_random_suffix()}.tmp"
         try:
             # 0o666 minus the umask: the mode a plain open() would give a new file
             return os.open(tmp, flags, 0o666), tmp

@@ -47,7 +47,7 @@ def test_the_temporary_file_is_created_exclusively(tmp_path: Path, monkeypatch) 
     victim = tmp_path / "victim"
     victim.write_text("precious")
     names = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
-    monkeypatch.setattr(files.secrets, "token_hex", lambda n: next(names))
+    monkeypatch.setattr(files, "_random_suffix", lambda: next(names))
     (tmp_path / ".out.json.aaaaaaaaaaaa.tmp").symlink_to(victim)
     files.write_text(tmp_path / "out.json", "report")
     assert victim.read_text() == "precious"
