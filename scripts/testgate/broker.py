@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from testgate.errors import ConfigError, ToolError
+from testgate.render.markdown import md_text
 
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_SECONDS = 2.0
@@ -562,7 +563,7 @@ def can_i_deploy(
 
 
 def _md_cell(value: Any) -> str:
-    return str(value if value is not None else "—").replace("|", "\\|").replace("\n", " ")
+    return md_text(value if value is not None else "—")
 
 
 def render_can_i_deploy_md(decision: CanIDeployDecision, *, dry_run: bool = False) -> str:

@@ -8,6 +8,7 @@ run writes into one :class:`CheckResult` per check with its outcome and latency.
 
 The library never prints and never reads ``os.environ``: the ``monitor`` command
 passes the environment in and reports the :class:`MonitorRun` it gets back.
+Its Markdown summary is :func:`testgate.render.markdown.render_monitor_md`.
 """
 
 from __future__ import annotations
@@ -287,28 +288,3 @@ def read_checks(junit: Path) -> tuple[CheckResult, ...]:
     finally:
         if report.tests_file is not None:
             report.tests_file.unlink(missing_ok=True)
-
-
-def render_monitor_md(run: MonitorRun) -> str:
-    """The job summary of a monitor run: one row per check with its latency."""
-    status = "PASS" if run.passed else ("ERROR" if not run.decided else "FAIL")
-    lines = [
-        f"## testgate monitor: {status}",
-        "",
-        f"environment `{run.environment}`, service `{run.service}`"
-        + (f", target {run.target_url}" if run.target_url else "")
-        + f"; {len(run.checks)} checks in {run.elapsed:.1f} s",
-        "",
-    ]
-    if run.error:
-        lines += [f"**Could not decide:** {run.error}", ""]
-    if run.checks:
-        lines += ["| check | result | latency |", "|---|---|---|"]
-        for c in run.checks:
-            mark = {PASSED: "✅ pass", FAILED: "❌ fail", ERROR: "❌ error", SKIPPED: "⏭ skip"}
-            lines.append(f"| `{c.check}` | {mark[c.outcome]} | {c.duration * 1000:.0f} ms |")
-        lines.append("")
-    for c in run.failing:
-        first = c.message.splitlines()[0] if c.message else "(no message)"
-        lines.append(f"- `{c.check}`: {first}")
-    return "\n".join(lines).rstrip() + "\n"

@@ -21,6 +21,7 @@ from testgate.config import ProjectConfig, resolve
 from testgate.errors import ConfigError, ExitCode, ToolError
 from testgate.platforms import Platform
 from testgate.platforms.context import ci_context
+from testgate.render.markdown import render_monitor_md
 
 HELP = "run the read-only smoke checks against an environment: metrics and alerts"
 
@@ -218,7 +219,7 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
             marker=marker,
             timeout=timeout,
         )
-    platform.summary(monitor.render_monitor_md(result))
+    platform.summary(render_monitor_md(result))
     for check in result.failing:
         platform.error(
             f"smoke check {check.check} {check.outcome}: {check.message.splitlines()[0] if check.message else ''}"

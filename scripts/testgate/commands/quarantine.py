@@ -22,6 +22,7 @@ from testgate.commands.history import DEFAULT_HISTORY, history_path, positive_in
 from testgate.config import parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
+from testgate.render.markdown import render_quarantine_md
 
 HELP = "suggest quarantine entries (owner, reason, expiry) for flaky tests in the history"
 
@@ -146,10 +147,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         platform.info(
             f"quarantine: added {len(entries)} entries to {policy} (expire {expires}, owner {owner})"
         )
-        lines = [f"### Quarantine added to {policy} ({len(entries)})", ""]
-        lines += ["| test | owner | expires | reason |", "|---|---|---|---|"]
-        lines += [f"| `{e.test}` | {e.owner} | {e.expires} | {e.reason} |" for e in entries]
-        platform.summary("\n".join(lines) + "\n")
+        platform.summary(render_quarantine_md(entries, policy))
     else:  # for review: the TOML alone on stdout, ready to paste or redirect
         sys.stdout.write(text)
         sys.stdout.flush()
