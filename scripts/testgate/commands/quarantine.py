@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from testgate import files
 from testgate import history as hist
 from testgate.commands._common import make_parser, run
 from testgate.commands.history import DEFAULT_HISTORY, history_path, positive_int, trend_from_args
@@ -140,10 +141,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     if write and policy is not None:
         old = policy.read_text(encoding="utf-8") if policy.is_file() else ""
         sep = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
-        policy.parent.mkdir(parents=True, exist_ok=True)
-        tmp = policy.with_name(f".{policy.name}.{os.getpid()}.tmp")
-        tmp.write_text(old + sep + text, encoding="utf-8")
-        os.replace(tmp, policy)
+        files.write_text(policy, old + sep + text, what="policy file")
         platform.info(
             f"quarantine: added {len(entries)} entries to {policy} (expire {expires}, owner {owner})"
         )
