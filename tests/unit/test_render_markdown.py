@@ -229,3 +229,13 @@ def test_one_json_file_reader_and_one_atomic_writer() -> None:
         "history/store.py:os.replace",
         "junit.py:tempfile.mkstemp",
     ]
+
+
+def test_one_pytest_runner() -> None:
+    """Only runner.py starts pytest (the monitor goes through it)."""
+    starters = [
+        name
+        for name, text in _sources().items()
+        if re.search(r"subprocess\.(Popen|run)\(", text) and '"pytest"' in text
+    ]
+    assert starters == ["runner.py"]
