@@ -251,15 +251,16 @@ def environments_md(
     production: Iterable[str] = (),
 ) -> str:
     """The broker's environments (``listed``) or what ``ensure`` did (``result``)."""
-    from testgate.render import _md_escape  # names may come from the broker
+    from testgate.render.markdown import md_code  # names may come from the broker
 
     lines = ["## Pact Broker environments", ""]
     if result is None:
-        lines += [f"- `{_md_escape(n)}`" for n in listed] or ["_none_"]
+        lines += [f"- {md_code(n, table=False)}" for n in listed] or ["_none_"]
     else:
         prod = set(production)
         lines += [
-            f"- `{n}`: created" + (" (production)" if n in prod else "") for n in result.created
+            f"- {md_code(n, table=False)}: created" + (" (production)" if n in prod else "")
+            for n in result.created
         ]
-        lines += [f"- `{n}`: already there" for n in result.existing]
+        lines += [f"- {md_code(n, table=False)}: already there" for n in result.existing]
     return "\n".join(lines) + "\n"

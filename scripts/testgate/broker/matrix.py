@@ -189,9 +189,9 @@ def can_i_deploy(
 
 
 def _md_cell(value: Any) -> str:
-    from testgate.render import _md_escape  # the shared escaper
+    from testgate.render.markdown import md_text  # the shared escaper
 
-    return "—" if value is None else _md_escape(str(value))
+    return "—" if value is None else md_text(value)
 
 
 def render_can_i_deploy_md(decision: CanIDeployDecision, *, dry_run: bool = False) -> str:

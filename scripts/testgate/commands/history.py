@@ -13,13 +13,16 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from testgate import files
 from testgate import history as hist
 from testgate.commands._common import make_parser, reports_dir, run
 from testgate.config import resolve
 from testgate.errors import ConfigError, ExitCode
-from testgate.html import render_html
 from testgate.platforms import Platform
 from testgate.platforms.context import ci_context
+from testgate.render.html import render_html
+from testgate.render.markdown import render_trend_md
+from testgate.render.svg import render_trend_svg
 
 HELP = "record runs in a history file; trends, flaky tests and an HTML page"
 
@@ -153,9 +156,8 @@ def _show_trend(
     svg = Path(
         resolve(args.svg, env, "TESTGATE_TREND_SVG") or reports_dir(env) / "history-trend.svg"
     )
-    svg.parent.mkdir(parents=True, exist_ok=True)
-    svg.write_text(hist.render_trend_svg(trend), encoding="utf-8")
-    platform.summary(hist.render_trend_md(trend, svg_name=str(svg)))
+    files.write_text(svg, render_trend_svg(trend), what="trend chart")
+    platform.summary(render_trend_md(trend, svg_name=str(svg)))
     if trend.runs:
         platform.output("pass-rate", f"{trend.pass_rates[-1]:.2f}")
     platform.output("flaky-count", str(len(trend.flaky)))
@@ -218,10 +220,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
         )
     trend = trend_from_args(args, env, history) if history.runs else None
     out = Path(resolve(args.out, env, "TESTGATE_HTML") or reports_dir(env) / "testgate-report.html")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text(render_html(report, trend), encoding="utf-8")
-    os.replace(tmp, out)
+    files.write_text(out, render_html(report, trend), what="HTML page")
     platform.info(f"history: wrote {out}")
     platform.output("html-report", str(out))
     return ExitCode.OK

@@ -17,6 +17,7 @@ from testgate.commands import _common
 from testgate.commands.api_tests import ENVIRONMENT, environment, service_for
 from testgate.errors import ExitCode, ToolError
 from testgate.platforms import Platform
+from testgate.render.markdown import render_monitor_md
 from testgate.settings import CommandSpec, Settings, in_reports, use
 from testgate.settings import build_parser as build_spec_parser
 
@@ -96,7 +97,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
             marker=cfg.marker,
             timeout=cfg.timeout,
         )
-    platform.summary(monitor.render_monitor_md(result))
+    platform.summary(render_monitor_md(result))
     for check in result.failing:
         platform.error(
             f"smoke check {check.check} {check.outcome}: {check.message.splitlines()[0] if check.message else ''}"

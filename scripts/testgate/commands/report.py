@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from testgate import __version__
+from testgate import __version__, files
 from testgate.commands._common import make_parser, run
 from testgate.config import parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode
@@ -138,15 +138,6 @@ def _progress(platform: Platform, count: int):
     return report
 
 
-def _write_text(path: Path, chunks) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
-    os.replace(tmp, path)
-
-
 def _annotate(platform: Platform, report: Report, decision: GateDecision, verdict: str) -> None:
     excused = decision.quarantined_ids
     failing = [f for f in report.failures if f.id not in excused]
@@ -173,9 +164,9 @@ def _export(
         return
     doc = make_doc()
     if html_file:
-        from testgate.html import render_html
+        from testgate.render.html import render_html
 
-        _write_text(Path(html_file), [render_html(doc)])
+        files.write_text(Path(html_file), render_html(doc), what="HTML page")
     if not (metrics_file or gateway):
         return
     from testgate import metrics
@@ -253,12 +244,16 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
 
         if json_file:
             tests = read_test_entries(report) if json_tests else None
-            _write_text(Path(json_file), iter_json(report_json(report, decision, ctx, tests)))
+            files.write_text(
+                Path(json_file),
+                iter_json(report_json(report, decision, ctx, tests)),
+                what="JSON report",
+            )
         if junit_out:
             write_junit(report, Path(junit_out))
         markdown = render_report_md(report, decision, ctx, max_size=max_size)
         if md_file:
-            _write_text(Path(md_file), [markdown])
+            files.write_text(Path(md_file), markdown, what="Markdown summary")
         platform.summary(markdown)
         _export(args, platform, env, lambda: report_json(report, decision, ctx, None))
         totals = report.totals

@@ -20,6 +20,7 @@ from testgate.config import parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
 from testgate.platforms.context import ci_context
+from testgate.render.markdown import md_link
 
 HELP = "upload the merged JUnit to TestRail with trcli (credentials from the environment)"
 
@@ -168,13 +169,7 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     platform.output("testrail-run-url", result.run_url)
     platform.summary(
         f"### TestRail\n\nUploaded {result.submitted} results from `{settings.junit}` to "
-        f"project **{settings.project}**"
-        + (
-            f", run [{settings.title}]({result.run_url})"
-            if result.run_url
-            else f", run {settings.title}"
-        )
-        + ".\n"
+        f"project **{settings.project}**" + f", run {md_link(settings.title, result.run_url)}.\n"
     )
     return ExitCode.OK
 
