@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import runpy
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -351,3 +353,22 @@ def test_any_json_body_gets_an_answer_never_an_exception(payload: Any) -> None:
     answer = states.handle_request(json.dumps(payload).encode())
     assert answer.status in (200, 400, 500)
     json.loads(answer.json())
+
+
+def test_the_readme_snippet_runs(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Provider states from plain Python functions.**", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "readme_snippet.py"
+    script.write_text(snippet, encoding="utf-8")
+    namespace = runpy.run_path(str(script))  # the documented code, as written
+    client = namespace["app"].test_client()
+    path = namespace["states"].path
+    body = {"state": "a product with id exists", "params": {"id": "p-7"}, "action": "setup"}
+    answer = client.post(path, json=body)
+    assert (answer.status_code, answer.get_json()) == (200, {"id": "p-7"})
+    assert namespace["products"] == {"p-7": "Widget"}
+    client.post(path, json={**body, "action": "teardown"})
+    assert namespace["products"] == {}
+    assert client.post(path, json={"state": "", "action": "setup"}).status_code == 200
+    assert client.post(path, json={"state": "nope"}).status_code == 400
