@@ -36,6 +36,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from testgate import history as hist  # noqa: E402
 from testgate import shard  # noqa: E402
+from testgate.render.markdown import render_trend_md  # noqa: E402
+from testgate.render.svg import render_trend_svg  # noqa: E402
+from testgate.render.text import sparkline  # noqa: E402
 
 
 def _ids(n: int) -> list[str]:
@@ -102,8 +105,8 @@ def child_ours(history_file: str, report_file: str, runs: int) -> dict:
     )
     t1 = time.perf_counter()
     trend = hist.build_trend(result.history, last=runs)
-    md = hist.render_trend_md(trend)
-    svg = hist.render_trend_svg(trend)
+    md = render_trend_md(trend)
+    svg = render_trend_svg(trend)
     t2 = time.perf_counter()
     return {
         "record": t1 - t0,
@@ -150,7 +153,7 @@ def child_naive(history_file: str, report_file: str, runs: int) -> dict:
     flaky = [
         t for t, seq in sequences.items() if sum(a != b for a, b in itertools.pairwise(seq)) > 2
     ]
-    hist.sparkline([t[0] for t in totals])
+    sparkline([t[0] for t in totals])
     t2 = time.perf_counter()
     return {"record": t1 - t0, "trend": t2 - t1, "flaky": len(flaky)}
 

@@ -41,6 +41,17 @@ TESTGATE_BIN=.venv/bin/testgate
 [ -x "$TESTGATE_BIN" ] || TESTGATE_BIN=testgate
 "$TESTGATE_BIN" testrail install --platform local --trcli-venv .tools/trcli-venv >/dev/null
 
+# --- JavaScript consumer: examples/js-consumer's pact-js (its Rust core ships inside the npm
+# package) from the example's lock file, so its node --test suite runs offline at test time. The
+# version is declared once, in examples/js-consumer/package.json.
+JS_CONSUMER=examples/js-consumer
+PACT_JS_VERSION="$(node -p "require('./$JS_CONSUMER/package.json').devDependencies['@pact-foundation/pact']")"
+if [ "$(node -p "require('./$JS_CONSUMER/node_modules/@pact-foundation/pact/package.json').version" 2>/dev/null)" \
+  != "$PACT_JS_VERSION" ]; then
+  echo "installing $JS_CONSUMER/node_modules (@pact-foundation/pact@$PACT_JS_VERSION, npm ci)"
+  SCARF_ANALYTICS=false npm ci --prefix "$JS_CONSUMER" --no-audit --no-fund --silent >/dev/null
+fi
+
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need_apt[*]}"

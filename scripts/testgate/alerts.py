@@ -19,8 +19,6 @@ a secret: nothing here puts it in a message.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,13 +28,16 @@ from typing import Any
 
 import requests
 
-from testgate.errors import ConfigError, ToolError
+from testgate.errors import ConfigError, ReportError
+from testgate.files import read_json, write_text
 from testgate.monitor import MonitorRun
+from testgate.render.text import http_url
 
 SCHEMA = "testgate-monitor-state/1"
 HISTORY_LIMIT = 50
 FAILING, RECOVERED = "failing", "recovered"
 _OUTCOMES = ("passed", "failed", "error", "skipped")
+_FIRST_RUN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -191,19 +192,26 @@ def load_state(path: Path) -> tuple[MonitorState, str]:
     Returns:
         The state, and a warning ("" when there is none).
     """
-    if not path.is_file():
+    try:
+        data = read_json(path, "monitor state file", default=_FIRST_RUN)
+    except ReportError as exc:
+        return MonitorState(), _ignoring(path, exc.message)
+    if data is _FIRST_RUN:
         return MonitorState(), ""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise ValueError(f"schema is not {SCHEMA!r}")
         targets = {k: _target_from_json(v) for k, v in dict(data.get("targets", {})).items()}
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        return MonitorState(), (
-            f"ignoring the monitor state file {path} ({type(exc).__name__}: {exc}); "
-            "starting a new history (an alert may repeat once)"
-        )
+    except (ValueError, KeyError, TypeError) as exc:
+        return MonitorState(), _ignoring(path, f"{type(exc).__name__}: {exc}")
     return MonitorState(targets=targets), ""
+
+
+def _ignoring(path: Path, why: str) -> str:
+    return (
+        f"ignoring the monitor state file {path} ({why}); "
+        "starting a new history (an alert may repeat once)"
+    )
 
 
 def state_to_json(state: MonitorState) -> dict[str, Any]:
@@ -235,21 +243,14 @@ def state_to_json(state: MonitorState) -> dict[str, Any]:
 
 
 def save_state(state: MonitorState, path: Path) -> Path:
-    """Write the state file atomically.
+    """Write the state file atomically (see :func:`testgate.files.atomic_open`).
 
     Raises:
-        ToolError: it cannot be written.
+        ConfigError: the path is a folder or cannot be written.
+        ToolError: the disk is full or another I/O error happened.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state_to_json(state), fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ToolError(f"cannot write the monitor state file {path}: {exc}") from exc
-    return path
+    text = json.dumps(state_to_json(state), indent=2) + "\n"
+    return write_text(path, text, what="monitor state file")
 
 
 # -- deciding -----------------------------------------------------------------------
@@ -367,24 +368,37 @@ def alert_text(alert: Alert, now: datetime | None = None) -> str:
     return f":rotating_light: FAILING: {where}: {len(alert.failing)} of {alert.checks} smoke checks fail"
 
 
+def _slack(text: str) -> str:
+    """Untrusted text for Slack mrkdwn: ``<!channel>``, ``<@U1>`` or ``<url|x>`` stay text.
+
+    Slack's documented escaping: ``&``, ``<`` and ``>`` as HTML entities.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_payload(alert: Alert, now: datetime | None = None) -> dict[str, Any]:
     """The Slack-compatible JSON body of an alert (``text`` plus Block Kit ``blocks``)."""
-    text = alert_text(alert, now)
+    text = _slack(alert_text(alert, now))
     lines = []
     for check, message in zip(alert.failing[:10], alert.messages[:10], strict=False):
-        lines.append(f"• `{check}`: {message}")
+        lines.append(f"• `{_slack(check)}`: {_slack(message)}")
     if len(alert.failing) > 10:
         lines.append(f"• ... and {len(alert.failing) - 10} more")
     if alert.reason:
-        lines.append(f"• {alert.reason[:500]}")
+        lines.append(f"• {_slack(alert.reason[:500])}")
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     if lines:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
-    context = [f"environment *{alert.environment}*", f"service *{alert.service}*"]
+    context = [
+        f"environment *{_slack(alert.environment)}*",
+        f"service *{_slack(alert.service)}*",
+    ]
     if alert.target_url:
-        context.append(alert.target_url)
-    if alert.run_url:
+        context.append(_slack(alert.target_url))
+    if http_url(alert.run_url) and "|" not in alert.run_url:  # only http(s) becomes a link
         context.append(f"<{alert.run_url}|monitor run>")
+    elif alert.run_url:
+        context.append(f"monitor run: {_slack(alert.run_url)}")
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": " | ".join(context)}]}
     )

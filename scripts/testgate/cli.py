@@ -1,8 +1,9 @@
 """``testgate``: one thin command-line tool behind every CI template.
 
-Each sub-command lives in ``testgate.commands.<module>`` and exposes
-``HELP`` (one line), ``build_parser()`` and ``main(argv, environ) -> int``,
-so it can be run and tested on its own.
+Each sub-command lives in ``testgate.commands.<module>`` and exposes ``SPEC`` (its
+:class:`~testgate.settings.CommandSpec`: the one-line help, description, examples and the
+settings it uses; older modules a ``HELP`` line), ``build_parser()`` and
+``main(argv, environ) -> int``, so it can be run and tested on its own.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ COMMANDS: dict[str, str] = {
     "record-release": "record_release",
     "environments": "environments",
     "webhook": "webhook",
-    "envs": "envs",
     "monitor": "monitor",
     "history": "history",
     "shard": "shard",
     "quarantine": "quarantine",
     "testrail": "testrail",
+    "envs": "envs",  # alias of `environments list|show`, kept for older scripts
     "ci": "ci",
 }
 
@@ -59,14 +60,15 @@ def _load(name: str):
     return importlib.import_module(f"testgate.commands.{COMMANDS[name]}")
 
 
+def help_line(name: str) -> str:
+    """A command's one-line help: its spec's (or, not moved yet, its module's HELP)."""
+    module = _load(name)
+    spec = getattr(module, "SPEC", None)
+    return spec.help if spec is not None else module.HELP
+
+
 def _usage() -> str:
-    lines = []
-    for name in COMMANDS:
-        try:
-            help_line = _load(name).HELP
-        except ModuleNotFoundError:  # a command not built yet in this checkout
-            continue
-        lines.append(f"  {name:<20} {help_line}")
+    lines = [f"  {name:<20} {help_line(name)}" for name in COMMANDS]
     return USAGE.format(commands="\n".join(lines))
 
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
 from testgate.errors import ConfigError
 
 DEFAULT_ENV = "local"
@@ -89,6 +87,8 @@ def load_environment(
             hint=f"pass --env with one of those, set TESTGATE_ENV, or create {path}",
         )
     try:
+        from dotenv import dotenv_values  # only when an env file is read
+
         file_values = {k: v for k, v in dotenv_values(path).items() if v is not None}
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc

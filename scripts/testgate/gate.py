@@ -9,12 +9,12 @@ beyond the allowed number, a low pass rate or a missing required suite make it
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from testgate.errors import ConfigError
+from testgate.files import read_json
 from testgate.model import BaselineDiff, Failure, GateDecision, Quarantined, Report
 from testgate.policy import Policy, QuarantineEntry, SuiteRule
 
@@ -28,12 +28,7 @@ def load_baseline(path: Path) -> frozenset[str]:
         ConfigError: the file is missing or is not a testgate report JSON.
     """
     hint = "pass --baseline with the --json file of an earlier run (for example on main)"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read baseline {path}: {exc.strerror or exc}", hint=hint) from exc
-    except ValueError as exc:
-        raise ConfigError(f"baseline {path} is not JSON: {exc}", hint=hint) from exc
+    data = read_json(path, "baseline", error=ConfigError, hint=hint)
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
         raise ConfigError(f"baseline {path} is not a {REPORT_SCHEMA} JSON report", hint=hint)
     failures = data.get("failures") or []

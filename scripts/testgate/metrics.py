@@ -19,8 +19,6 @@ the result of the checks.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +31,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
 from testgate.errors import ConfigError, ToolError
+from testgate.files import write_bytes
 from testgate.monitor import MonitorRun
 
 DEFAULT_JOB = "testgate"
@@ -210,17 +209,10 @@ def write_openmetrics(registry: CollectorRegistry, path: Path) -> Path:
     """Write the registry as an OpenMetrics text file, atomically.
 
     Raises:
-        ToolError: the file cannot be written.
+        ConfigError: the path is a folder or cannot be written.
+        ToolError: the disk is full or another I/O error happened.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(generate_openmetrics(registry))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ToolError(f"cannot write metrics file {path}: {exc}") from exc
-    return path
+    return write_bytes(path, generate_openmetrics(registry), what="metrics file")
 
 
 def redact_url(url: str) -> str:

@@ -8,11 +8,11 @@ run writes into one :class:`CheckResult` per check with its outcome and latency.
 
 The library never prints and never reads ``os.environ``: the ``monitor`` command
 passes the environment in and reports the :class:`MonitorRun` it gets back.
+Its Markdown summary is :func:`testgate.render.markdown.render_monitor_md`.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -20,15 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from testgate import runner
 from testgate.errors import ReportError, ToolError
 from testgate.junit import expand_paths, parse_reports, read_tests
 
 SMOKE_MARKER = "smoke"
 PYTEST_PLUGIN = "testgate.pytest_smoke"
-
-# pytest's exit codes that still mean "the run happened and wrote its JUnit".
-_PYTEST_RAN = {0, 1}
-_PYTEST_NO_TESTS = 5
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
@@ -110,6 +107,22 @@ def count_outcomes(checks: Sequence[CheckResult]) -> dict[str, int]:
     return totals
 
 
+def smoke_args(marker: str = SMOKE_MARKER, *, read_only: bool = True) -> list[str]:
+    """The pytest arguments that make a run a monitor run (given to :func:`runner.run_pytest`)."""
+    args = [
+        "-m",
+        marker,
+        # The JUnit time of a check is then its call, not fixture setup: the latency.
+        "-o",
+        "junit_duration_report=call",
+        "-p",
+        PYTEST_PLUGIN,
+    ]
+    if read_only:
+        args.append("--testgate-read-only")
+    return args
+
+
 def build_pytest_argv(
     tests: Sequence[str | Path],
     junit: Path,
@@ -119,7 +132,7 @@ def build_pytest_argv(
     extra_args: Sequence[str] = (),
     python: str = sys.executable,
 ) -> list[str]:
-    """The pytest command line of a monitor run.
+    """The pytest command line of a monitor run (the runner's, with :func:`smoke_args`).
 
     Args:
         tests: test files or folders holding the API tests.
@@ -129,30 +142,8 @@ def build_pytest_argv(
         extra_args: more pytest arguments (for example ``-x``).
         python: the interpreter that runs pytest.
     """
-    argv = [
-        python,
-        "-m",
-        "pytest",
-        *[str(t) for t in tests],
-        "-m",
-        marker,
-        f"--junitxml={junit}",
-        # The JUnit time of a check is then its call, not fixture setup: the latency.
-        "-o",
-        "junit_duration_report=call",
-        "-o",
-        "junit_family=xunit2",
-        "-p",
-        PYTEST_PLUGIN,
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "-rN",
-    ]
-    if read_only:
-        argv.append("--testgate-read-only")
-    argv.extend(extra_args)
-    return argv
+    args = [*smoke_args(marker, read_only=read_only), *extra_args]
+    return runner.pytest_argv(tests, junit, extra_args=args, python=python)
 
 
 def run_smoke_checks(
@@ -168,7 +159,7 @@ def run_smoke_checks(
     timeout: float = 600.0,
     extra_args: Sequence[str] = (),
 ) -> MonitorRun:
-    """Run the smoke checks with pytest and read back what they did.
+    """Run the smoke checks with pytest (:func:`testgate.runner.run_pytest`) and read them back.
 
     The tests see ``TESTGATE_TARGET_URL`` and ``TESTGATE_ENV`` in their
     environment, plus ``TESTGATE_READ_ONLY=true``.
@@ -189,8 +180,9 @@ def run_smoke_checks(
         The run; ``error`` says why it could not decide, if it could not.
 
     Raises:
-        ToolError: pytest could not be started. A run past ``timeout`` is stopped and
-            returned as undecided (``error`` says so), which alerts like a failure.
+        ToolError: the tests are not there, or pytest could not be started. A run
+            past ``timeout`` is stopped and returned as undecided (``error`` says
+            so), which alerts like a failure.
     """
     for path in tests:
         if not Path(cwd, path).exists():
@@ -198,8 +190,6 @@ def run_smoke_checks(
                 f"smoke checks not found: {path} does not exist",
                 hint="point --tests (or TESTGATE_API_TESTS) at the API tests folder",
             )
-    junit.parent.mkdir(parents=True, exist_ok=True)
-    junit.unlink(missing_ok=True)  # a stale file must never pass for this run's result
     env = dict(environ)
     env.update(
         {
@@ -210,20 +200,20 @@ def run_smoke_checks(
     )
     if target_url:
         env["TESTGATE_TARGET_URL"] = target_url
-    argv = build_pytest_argv(tests, junit, marker=marker, extra_args=extra_args)
     started_at = datetime.now(UTC)
     start = time.monotonic()
-    timed_out = False
-    try:
-        proc = subprocess.run(
-            argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        # A service that hangs is down as far as its users can tell: this is a failing
-        # run (alerts, metrics), not a tool error. subprocess.run killed pytest.
-        timed_out = True
-    except OSError as exc:
-        raise ToolError(f"cannot start pytest ({argv[0]}): {exc}") from exc
+    # check=False: a hanging service, no smoke checks or a crashed run are the
+    # monitor's findings (an undecided run that alerts), not a tool error.
+    result = runner.run_pytest(
+        [Path(t) for t in tests],
+        junit,
+        env=env,
+        extra_args=[*smoke_args(marker), *extra_args],
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+        what="smoke checks",
+    )
     elapsed = time.monotonic() - start
 
     def run(checks: tuple[CheckResult, ...], error: str = "") -> MonitorRun:
@@ -239,21 +229,23 @@ def run_smoke_checks(
             totals=count_outcomes(checks),
         )
 
-    if timed_out:
+    if result.timed_out:
+        # A service that hangs is down as far as its users can tell: a failing run
+        # (alerts, metrics), not a tool error. The runner stopped pytest.
         return run(
             (),
             f"the smoke checks ran past the {timeout:g} s timeout and were stopped "
             "(a hanging service, or raise --timeout / TESTGATE_TIMEOUT)",
         )
-    if proc.returncode == _PYTEST_NO_TESTS:
+    if result.no_tests:
         return run(
             (),
             f"no smoke checks selected by -m {marker!r} in {', '.join(map(str, tests))}: "
             "mark the read-only API tests with @pytest.mark.smoke",
         )
-    if proc.returncode not in _PYTEST_RAN or not junit.is_file():
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
-        return run((), f"pytest exited {proc.returncode}: " + " | ".join(tail))
+    if not result.decided:
+        tail = result.output_tail.strip().splitlines()[-5:]
+        return run((), f"pytest exited {result.exit_code}: " + " | ".join(tail))
     try:
         checks = read_checks(junit)
     except ReportError as exc:
@@ -287,28 +279,3 @@ def read_checks(junit: Path) -> tuple[CheckResult, ...]:
     finally:
         if report.tests_file is not None:
             report.tests_file.unlink(missing_ok=True)
-
-
-def render_monitor_md(run: MonitorRun) -> str:
-    """The job summary of a monitor run: one row per check with its latency."""
-    status = "PASS" if run.passed else ("ERROR" if not run.decided else "FAIL")
-    lines = [
-        f"## testgate monitor: {status}",
-        "",
-        f"environment `{run.environment}`, service `{run.service}`"
-        + (f", target {run.target_url}" if run.target_url else "")
-        + f"; {len(run.checks)} checks in {run.elapsed:.1f} s",
-        "",
-    ]
-    if run.error:
-        lines += [f"**Could not decide:** {run.error}", ""]
-    if run.checks:
-        lines += ["| check | result | latency |", "|---|---|---|"]
-        for c in run.checks:
-            mark = {PASSED: "✅ pass", FAILED: "❌ fail", ERROR: "❌ error", SKIPPED: "⏭ skip"}
-            lines.append(f"| `{c.check}` | {mark[c.outcome]} | {c.duration * 1000:.0f} ms |")
-        lines.append("")
-    for c in run.failing:
-        first = c.message.splitlines()[0] if c.message else "(no message)"
-        lines.append(f"- `{c.check}`: {first}")
-    return "\n".join(lines).rstrip() + "\n"

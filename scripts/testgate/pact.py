@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from testgate.errors import ConfigError, ReportError, ToolError
+from testgate.files import read_json
+from testgate.render.markdown import md_code, md_text
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,9 @@ class ProviderState:
 
 
 def _read_pact(path: Path) -> PactFile:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"cannot read pact file {path}: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise ReportError(
-            f"pact file {path} is not valid JSON (line {exc.lineno}): {exc.msg}",
-            hint="regenerate it by running the consumer tests (testgate consumer)",
-        ) from exc
+    data = read_json(
+        path, "pact file", hint="regenerate it by running the consumer tests (testgate consumer)"
+    )
     try:
         consumer = data["consumer"]["name"]
         provider = data["provider"]["name"]
@@ -355,7 +351,7 @@ def verification_md(result: VerificationResult) -> str:
     pending = result.pending_failures
     status = "✅ PASS" if result.passed else "❌ FAIL"
     lines = [
-        f"### Provider verification: {result.provider} — {status}",
+        f"### Provider verification: {md_text(result.provider)} — {status}",
         "",
         f"{total} interactions, {total - len(failed) - len(pending)} passed, "
         f"{len(failed)} failed, {len(pending)} pending failures (do not fail the gate)",
@@ -367,13 +363,16 @@ def verification_md(result: VerificationResult) -> str:
         lines.append(f"**{title}:**")
         lines.append("")
         for item in items:
-            given = f" _(given {', '.join(item.states)})_" if item.states else ""
-            lines.append(f"- `{item.consumer}` → `{item.provider}`: **{item.description}**{given}")
+            given = f" _(given {md_text(', '.join(item.states))})_" if item.states else ""
+            lines.append(
+                f"- {md_code(item.consumer, table=False)} → {md_code(item.provider, table=False)}: "
+                f"**{md_text(item.description)}**{given}"
+            )
             for mismatch in item.mismatches[:10]:
-                lines.append(f"  - {mismatch}")
+                lines.append(f"  - {md_text(mismatch)}")
             if len(item.mismatches) > 10:
                 lines.append(f"  - … {len(item.mismatches) - 10} more")
         lines.append("")
     for error in result.errors:
-        lines.append(f"- error: {error}")
+        lines.append(f"- error: {md_text(error)}")
     return "\n".join(lines).rstrip() + "\n"

@@ -27,12 +27,10 @@ plain Python with no dependency.
 from __future__ import annotations
 
 import argparse
-import difflib
 import math
 import os
 import re
 import shlex
-import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -320,7 +318,7 @@ def build_parser(spec: CommandSpec) -> argparse.ArgumentParser:
         if u.positional:
             parser.add_argument(
                 s.attr,
-                nargs="*",
+                nargs="*" if s.kind == "list" else "?",
                 metavar=s.metavar or s.name.upper(),
                 help=flag_help(s, u),
                 default=None,
@@ -471,6 +469,8 @@ def load_project(start: Path, explicit: str | None = None) -> Project:
 
 def validate_project(data: Mapping[str, Any], text: str, file: Path) -> None:
     """Refuse unknown sections and keys, and values of the wrong type, all in one error."""
+    import difflib  # only here: it costs start-up time
+
     known = toml_keys()
     problems: list[str] = []
     for section, body in data.items():
@@ -678,8 +678,10 @@ def check_output_file(path: Path) -> None:
         raise _Invalid(f"cannot create its folder {folder}: {exc.strerror or exc}") from None
     if not folder.is_dir():
         raise _Invalid(f"its folder {folder} is not a folder")
+    probe = folder / f".testgate-probe-{os.urandom(8).hex()}"
     try:
-        fd, probe = tempfile.mkstemp(prefix=".testgate-probe-", dir=folder)
+        # O_EXCL: never follows a planted link, never touches an existing file.
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise _Invalid(f"its folder {folder} cannot be written: {exc.strerror or exc}") from None
     os.close(fd)
@@ -834,6 +836,8 @@ def load(
     if spec.actions:  # the positional action (history record|trend|html), as cfg.action
         values["action"] = getattr(args, "action", None)
     settings_obj = Settings(spec, values, sources, project, environ, platform)
+    if spec.actions:  # the positional action, as ``cfg.action``
+        values["action"] = getattr(args, "action", None)
     derived: list[tuple[Use, Setting, Derived]] = []
     for u in uses:
         s = setting(u.name)
@@ -922,7 +926,7 @@ def _spelled(s: Setting, source: str, typed: str | None = None) -> str:
 
 
 def _shown(s: Setting, raw: Any) -> str:
-    if s.kind == "secret":
+    if s.secret:  # a secret URL (a webhook) is masked too, not only kind "secret"
         return "***"
     text = repr(raw)
     return text if len(text) <= 200 else text[:197] + "..."
@@ -962,7 +966,7 @@ def _env_file_values(
     envs_dir_raw = (
         getattr(args, "envs_dir", None)
         or environ.get("TESTGATE_ENVS_DIR")
-        or project.get("project", "envs-dir", "envs")
+        or project.get("environments", "dir", "envs")  # the table's envs-dir toml key
     )
     envs_dir = project.path(envs_dir_raw)
     try:

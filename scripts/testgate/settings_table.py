@@ -9,10 +9,23 @@ the templates' inputs tables and the tests that keep all of them in step come fr
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from testgate import __version__
 from testgate.settings import Derived, Setting, from_build, from_setting, in_reports
 
+if TYPE_CHECKING:
+    from testgate.settings import Settings
+
+
 S = Setting
+
+
+def _in_ci_on_the_default_branch(s: Settings) -> bool:
+    """Publish verification results from CI builds of the default branch only."""
+    branch = s.lookup("provider-branch") or s.build.branch
+    return s.build.is_ci and replace(s.build, branch=branch).is_default_branch
 
 
 def _trcli_venv(s):  # outside the project: a cache of the user, reused by every run
@@ -107,8 +120,8 @@ _TABLE: tuple[Setting, ...] = (
       env="PACT_BROKER_PASSWORD"),
     S("skip-ssl-verification", "do not check the broker's TLS certificate", kind="bool",
       default=False),
-    S("broker-retries", "attempts per broker call before it counts as unreachable", kind="int",
-      default=3, minimum=1, maximum=20, flag=None),
+    S("broker-retries", "retries of a broker call that timed out or failed (5xx, no answer)",
+      kind="int", default=3, minimum=0, maximum=20, flag=None),
     S("broker-retry-backoff", "seconds before the first retry (doubled each time)", kind="float",
       default=2.0, minimum=0, maximum=300, flag=None),
     S("broker-timeout", "seconds per broker call", kind="float", default=60.0, minimum=1,
@@ -129,7 +142,8 @@ _TABLE: tuple[Setting, ...] = (
       default=from_build("commit", "the commit"), input=True),
     S("provider-branch", "provider branch for the results", env_aliases=("TESTGATE_BRANCH",),
       default=from_build("branch", "this build's branch"), input=True),
-    S("publish-results", "send the verification results to the broker", kind="bool", input=True),
+    S("publish-results", "send the verification results to the broker", kind="bool", input=True,
+      default=Derived("on in CI builds of the default branch", _in_ci_on_the_default_branch)),
     S("pacticipant", "application name in the broker", input=True, metavar="NAME"),
     S("to-environment", "target environment of the deploy", input=True, metavar="ENV"),
     S("environment", "environment the version was deployed or released to", input=True,
@@ -202,7 +216,7 @@ _TABLE: tuple[Setting, ...] = (
     S("metrics-file", "write the totals as an OpenMetrics text file", kind="outfile"),
     S("pushgateway-url", "push the metrics to this Prometheus Pushgateway", kind="url",
       flag_aliases=("--pushgateway",), input=True),
-    S("service", "the service label of metrics and alerts",
+    S("service", "the service label of metrics and alerts", env_file=True,
       default=from_setting("provider", "testgate"), input=True, metavar="NAME"),
     # -- history, flaky tests, quarantine ----------------------------------------------------
     S("history", "record the run in the history and write the trend", kind="bool", default=True,
@@ -266,7 +280,7 @@ _TABLE: tuple[Setting, ...] = (
     S("monitor-junit", "JUnit report of the smoke checks", kind="outfile",
       flag_aliases=("--junit",)),
     S("alert-webhook-url", "Slack-compatible webhook for alerts (a secret: set the variable)",
-      kind="url", secret=True),
+      kind="url", secret=True, flag_aliases=("--alert-webhook",)),
     S("state-file", "state carried between runs, to alert on change only", kind="outfile",
       input=True),
     S("alert-attempts", "tries per alert before it is left for the next run", kind="int",

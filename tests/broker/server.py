@@ -22,7 +22,7 @@ payloads of pact-foundation/pact_broker:
 - basic auth and bearer tokens (401 without, 403 for a read-only token on writes)
 
 Test hooks (Python, not HTTP): :meth:`PactBrokerServer.inject_faults` makes the
-next requests answer 5xx or drop the connection; ``requests`` records every
+next requests answer 5xx, drop the connection or stall; ``requests`` records every
 request (credentials removed); ``state`` exposes the data for assertions.
 """
 
@@ -229,12 +229,17 @@ class BrokerState:
 # --------------------------------------------------------------------------- faults
 
 
+STALL = "stall"
+"""A fault that accepts the request and never answers (until the server stops)."""
+
+
 @dataclass
 class _Fault:
-    status: int | None  # None: drop the connection without answering
+    status: int | str | None  # None: drop the connection without answering; STALL: never answer
     remaining: int
     path_prefix: str | None
     method: str | None
+    skip: int = 0  # let this many matching requests through first
 
 
 class _HttpError(Exception):
@@ -285,6 +290,7 @@ class PactBrokerServer:
         self.state = BrokerState()
         self.requests: list[dict[str, Any]] = []
         self._faults: list[_Fault] = []
+        self._released = threading.Event()  # set on stop: stalled requests end
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -298,6 +304,7 @@ class PactBrokerServer:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -321,15 +328,17 @@ class PactBrokerServer:
     # -- test hooks ----------------------------------------------------------
     def inject_faults(
         self,
-        status: int | None = 503,
+        status: int | str | None = 503,
         count: int = 1,
         *,
         path_prefix: str | None = None,
         method: str | None = None,
+        skip: int = 0,
     ) -> None:
-        """Answer the next ``count`` matching requests with ``status`` (``None``: drop the connection)."""
+        """Answer the next ``count`` matching requests with ``status`` (``None``: drop the
+        connection; :data:`STALL`: accept and never answer), after ``skip`` of them passed."""
         with self.state.lock:
-            self._faults.append(_Fault(status, count, path_prefix, method))
+            self._faults.append(_Fault(status, count, path_prefix, method, skip))
 
     def clear_faults(self) -> None:
         with self.state.lock:
@@ -344,6 +353,9 @@ class PactBrokerServer:
                     continue
                 if fault.path_prefix and not path.startswith(fault.path_prefix):
                     continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
                 fault.remaining -= 1
                 return fault
         return None
@@ -2040,6 +2052,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         fault = self.broker._take_fault(method, path)
         if fault is not None:
+            if fault.status == STALL:
+                self.broker._released.wait()
+                self.close_connection = True
+                return
             if fault.status is None:
                 self.close_connection = True
                 with contextlib.suppress(OSError):

@@ -105,8 +105,8 @@ def test_missing_inputs_are_named_together(fake_pact_cli, capsys) -> None:
     code = can_i_deploy.main(["--version", "1"], fake_pact_cli.environ)
     err = capsys.readouterr().err
     assert code == 2
-    assert '"pacticipant" (--pacticipant or env TESTGATE_PACTICIPANT)' in err
-    assert '"to-environment" (--to-environment or env TESTGATE_TO_ENVIRONMENT)' in err
+    assert "pacticipant is required (--pacticipant, env TESTGATE_PACTICIPANT" in err
+    assert "to-environment is required (--to-environment, env TESTGATE_TO_ENVIRONMENT" in err
     assert fake_pact_cli.calls() == []
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from testgate import settings
 from testgate.commands import verify
 from testgate.platforms import LocalPlatform
 
@@ -29,7 +30,9 @@ class RecordingVerifier:
 
 def source_for(argv: list[str], environ: dict[str, str]) -> verify.RemoteSource | None:
     args = verify.build_parser().parse_args(argv)
-    return verify.broker_source(args, environ, LocalPlatform(environ), "inventory-api")
+    platform = LocalPlatform(environ)
+    cfg = settings.load(verify.SPEC, args, environ, platform)
+    return verify.broker_source(cfg, platform, "inventory-api")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from broker.server import PactBrokerServer
 from broker.support import CONSUMER, PROVIDER, ItemsProvider, make_pact
 from testgate import broker
 from testgate.cli import main
+from testgate.commands._broker import from_environ
 
 TOKEN = "tg-lifecycle-token-7f3a9c"  # must never appear in any output
 
@@ -98,7 +99,7 @@ def verify_from_broker(
     """The provider's CI: the real Verifier with the default selectors, pending and WIP on."""
     from pact import Verifier
 
-    settings = broker.broker_settings(ctx["environ"])
+    settings = from_environ(ctx["environ"])
     assert settings is not None
     options = broker.BrokerVerificationOptions(
         settings=settings,
@@ -396,7 +397,7 @@ def test_record_release_and_deployed_or_released_selector(env, provider, capsys)
     # Not on main, not a WIP (wip off): only deployedOrReleased selects the released version.
     from pact import Verifier
 
-    settings = broker.broker_settings(env["environ"])
+    settings = from_environ(env["environ"])
     assert settings is not None
     verifier = Verifier(PROVIDER, host="127.0.0.1").add_transport(url=provider.url)
     verifier.state_handler(f"{provider.url}/_pact/state", body=True)

@@ -24,7 +24,7 @@ import pytest
 from conftest import require_tool
 from history_sim import FLIPPER, SLOWER, make_report, series
 from testgate import history as hist
-from testgate.html import render_html
+from testgate.render.html import render_html
 
 FLAGS = [
     "--headless",

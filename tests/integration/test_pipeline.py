@@ -211,3 +211,72 @@ def test_pipeline_never_publishes_pacts_of_failing_consumer_tests(
     assert "skipping publish" in err
     assert pact_broker.state.verifications == []
     assert pact_broker.requests_to("POST", "/contracts/publish") == []
+
+
+def test_a_contract_only_project_runs_the_pipeline_without_api_tests_or_envs(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No [api-tests], no envs/: the API-test stage is skipped with a line, the rest decides."""
+    root = tmp_path / "service"
+    root.mkdir()
+    examples = ROOT / "examples"
+    (root / "testgate.toml").write_text(
+        f"""\
+[consumer]
+name = "dashboard-api"
+tests = {json.dumps(str(examples / "dashboard-api" / "tests" / "contract"))}
+
+[provider]
+name = "inventory-api"
+command = ["{{python}}", "-m", "inventory_api", "--port", "0", "--provider-states"]
+cwd = {json.dumps(str(examples / "inventory-api"))}
+ready-path = "/health"
+states-path = "/_pact/provider-states"
+""",
+        encoding="utf-8",
+    )
+    env["TESTGATE_PROJECT_FILE"] = str(root / "testgate.toml")
+    code = pipeline.main(["--env", "local"], env)
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert "api-tests: skipped: no API tests configured" in out.out
+    assert "[api-tests] tests in testgate.toml" in out.out
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["decision"] == "pass"
+    assert sorted(Path(f["path"]).name for f in report["files"]) == [
+        "consumer.xml",
+        "provider-verification.xml",
+    ]
+
+
+def test_a_project_with_nothing_to_run_is_a_usage_error(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "testgate.toml").write_text("", encoding="utf-8")
+    env["TESTGATE_PROJECT_FILE"] = str(tmp_path / "testgate.toml")
+    assert pipeline.main([], env) == 2
+    assert "nothing to run" in capsys.readouterr().err
+
+
+def test_every_stage_reads_the_project_file_the_pipeline_was_given(
+    env: dict[str, str], tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--project-file reaches the stages: here a project with API tests only."""
+    root = tmp_path / "service"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_ok.py").write_text(
+        "import os\n\ndef test_ok():\n    assert os.environ['SERVICE_URL'] == 'http://x.test'\n"
+    )
+    (root / "testgate.toml").write_text(
+        '[api-tests]\ntests = "tests"\nurl-variable = "SERVICE_URL"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)  # no testgate.toml here or above
+    env["SERVICE_URL"] = "http://x.test"
+    env["PYTEST_ADDOPTS"] = "-p no:hypothesispytest"
+    code = pipeline.main(["--project-file", str(root / "testgate.toml")], env)
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert "consumer: skipped: no consumer tests configured" in out.out
+    assert "verify: skipped: no provider configured" in out.out
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert [Path(f["path"]).name for f in report["files"]] == ["api.xml"]

@@ -175,7 +175,9 @@ def make_service_repo(
     ``include: project`` resolves offline; a copy of ``gitlab/`` serves ``include: local``.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts")
+    ignore = shutil.ignore_patterns(
+        "__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts", "node_modules"
+    )
     for name in SERVICE_FILES if with_examples else ():
         src = ROOT / name
         if src.is_dir():

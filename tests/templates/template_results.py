@@ -38,7 +38,9 @@ def example_ready() -> None:
 
 def copy_service_files(dest: Path) -> Path:
     """Copy the example services (examples/, envs/, testgate.toml) into ``dest``, without caches."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts")
+    ignore = shutil.ignore_patterns(
+        "__pycache__", "*.pyc", ".pytest_cache", "reports", "pacts", "node_modules"
+    )
     dest.mkdir(parents=True, exist_ok=True)
     for name in SERVICE_FILES:
         src = ROOT / name

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
 from typing import Any
 
 import pytest
 from testgate import broker
+from testgate.broker import verification
+from testgate.commands._broker import from_environ
 from testgate.errors import ConfigError, ToolError
 
 URL = "https://broker.example.com"
@@ -21,7 +25,7 @@ def settings(**kw: Any) -> broker.BrokerSettings:
 
 
 def test_settings_from_environment() -> None:
-    s = broker.broker_settings(
+    s = from_environ(
         {
             "PACT_BROKER_BASE_URL": URL + "/",
             "PACT_BROKER_TOKEN": "t",
@@ -34,18 +38,22 @@ def test_settings_from_environment() -> None:
 
 
 def test_flag_wins_and_no_broker_is_optional() -> None:
-    s = broker.broker_settings({"PACT_BROKER_BASE_URL": "http://a"}, "http://b")
+    s = from_environ({"PACT_BROKER_BASE_URL": "http://a"}, "http://b")
     assert s is not None
     assert s.url == "http://b"
-    assert broker.broker_settings({}, required=False) is None
+    assert from_environ({}, required=False) is None
     with pytest.raises(ConfigError, match="PACT_BROKER_BASE_URL"):
-        broker.broker_settings({})
+        from_environ({})
 
 
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        pytest.param({"PACT_BROKER_BASE_URL": "broker.example.com"}, "not an http", id="no-scheme"),
+        pytest.param(
+            {"PACT_BROKER_BASE_URL": "broker.example.com"},
+            "PACT_BROKER_BASE_URL must be an http:// or https:// URL",
+            id="no-scheme",
+        ),
         pytest.param(
             {"PACT_BROKER_BASE_URL": "https://u:p@b"},
             "must not contain credentials",
@@ -63,19 +71,34 @@ def test_flag_wins_and_no_broker_is_optional() -> None:
         ),
         pytest.param(
             {"PACT_BROKER_BASE_URL": URL, "TESTGATE_BROKER_RETRIES": "-1"},
-            "negative",
+            "TESTGATE_BROKER_RETRIES must be at least 0",
             id="negative-retries",
         ),
         pytest.param(
             {"PACT_BROKER_BASE_URL": URL, "TESTGATE_BROKER_RETRY_BACKOFF": "x"},
-            "seconds",
+            "TESTGATE_BROKER_RETRY_BACKOFF must be a number",
             id="bad-backoff",
+        ),
+        pytest.param(
+            {"PACT_BROKER_BASE_URL": URL, "TESTGATE_BROKER_RETRY_BACKOFF": "nan"},
+            "TESTGATE_BROKER_RETRY_BACKOFF must be a finite number",
+            id="nan-backoff",
+        ),
+        pytest.param(
+            {"PACT_BROKER_BASE_URL": URL, "TESTGATE_BROKER_RETRY_BACKOFF": "1e308"},
+            "TESTGATE_BROKER_RETRY_BACKOFF must be at most 300",
+            id="huge-backoff",
+        ),
+        pytest.param(
+            {"PACT_BROKER_BASE_URL": URL, "TESTGATE_BROKER_TIMEOUT": "0"},
+            "TESTGATE_BROKER_TIMEOUT must be at least 1",
+            id="zero-timeout",
         ),
     ],
 )
 def test_settings_errors(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        broker.broker_settings(env)
+        from_environ(env)
 
 
 # -- running the CLI --------------------------------------------------------------------------
@@ -155,13 +178,13 @@ def test_timeout_and_missing_cli(cli_env, tmp_path) -> None:
         raise subprocess.TimeoutExpired(argv, 1)
 
     with pytest.raises(ToolError, match="did not finish"):
-        broker.run_pact_broker(settings(), ["publish"], cli_env, runner=slow)
+        broker.run_pact_broker(settings(), ["publish"], cli_env, runner=slow, sleep=lambda s: None)
     with pytest.raises(ToolError, match="TESTGATE_PACT_CLI"):
-        broker.find_pact_cli({"TESTGATE_PACT_CLI": str(tmp_path / "nope")})
+        broker.find_pact_cli(tmp_path / "nope")
 
 
 def test_find_pact_cli_prefers_the_one_beside_python() -> None:
-    found = broker.find_pact_cli({"PATH": ""})
+    found = broker.find_pact_cli(path="")
     assert found.endswith("/pact")
 
 
@@ -287,3 +310,118 @@ def test_webhook_specs_keep_the_token_secret() -> None:
         broker.build_webhook("bitbucket", provider="api", token="t")
     with pytest.raises(ConfigError, match="repository"):
         broker.build_webhook("github", provider="api", token="t", repository="no-slash")
+
+
+# -- timeouts -----------------------------------------------------------------------------------
+
+
+def test_worst_case_is_timeout_times_attempts_plus_backoff() -> None:
+    assert settings(timeout=60, retries=3, backoff=2).worst_case() == 60 * 4 + 2 + 4 + 8
+    assert settings(timeout=1, retries=0, backoff=5).worst_case() == 1
+    assert broker.BrokerSettings(url=URL).worst_case() == 254  # the table's defaults
+
+
+def test_a_call_that_times_out_is_retried_with_the_timeout(cli_env) -> None:
+    calls: list[float] = []
+
+    def slow_then_ok(argv: list[str], **kw: Any) -> Any:
+        calls.append(kw["timeout"])
+        if len(calls) == 1:
+            raise subprocess.TimeoutExpired(argv, kw["timeout"])
+        return subprocess.CompletedProcess(argv, 0, "ok", "")
+
+    run = broker.run_pact_broker(
+        settings(timeout=7, retries=1), ["x"], cli_env, runner=slow_then_ok, sleep=lambda s: None
+    )
+    assert (run.returncode, run.attempts, calls) == (0, 2, [7, 7])
+
+
+def test_can_i_deploy_polling_widens_the_timeout(cli_env) -> None:
+    runner = FakeRunner((0, json.dumps(MATRIX)))
+    broker.can_i_deploy(
+        settings(timeout=5),
+        pacticipant="web",
+        version="c1",
+        to_environment="prod",
+        retry_while_unknown=3,
+        retry_interval=10,
+        environ=cli_env,
+        runner=runner,
+    )
+    assert runner.calls[0]["timeout"] == 5 + 3 * 10
+
+
+class BlockingVerifier:
+    """Stands in for pact's Verifier: verify() blocks until released, or raises."""
+
+    _request_timeout = 100  # ms
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.release = threading.Event()
+        self.error = error
+        self.results = {"interactionResults": []}
+
+    def verify(self) -> None:
+        if self.error:
+            raise self.error
+        self.release.wait(30)
+
+
+def test_a_verifier_that_outlives_its_deadline_cannot_decide() -> None:
+    inner = BlockingVerifier()
+    bounded = verification.BoundedVerifier(
+        inner, settings(timeout=0.2, retries=0), lambda: verification.Probe(1, 2), slack=0
+    )
+    started = time.monotonic()
+    with pytest.raises(ToolError, match=rf"did not finish in 1 s: the Pact Broker at {URL}"):
+        bounded.verify()
+    assert 1.0 <= time.monotonic() - started < 3  # 2 x 0.2 s + 3 x 0.1 s x 2 interactions
+    inner.release.set()
+    assert bounded.results == {"interactionResults": []}  # everything else goes to the verifier
+
+
+def test_a_bounded_verifier_passes_the_verifiers_errors_and_the_probes() -> None:
+    bounded = verification.BoundedVerifier(
+        BlockingVerifier(RuntimeError("2 failures")), settings(), lambda: verification.Probe()
+    )
+    with pytest.raises(RuntimeError, match="2 failures"):
+        bounded.verify()
+
+    def failing() -> verification.Probe:
+        raise ToolError(f"the Pact Broker at {URL} is unreachable or failing after 4 attempts")
+
+    bounded = verification.BoundedVerifier(BlockingVerifier(), settings(), failing)
+    with pytest.raises(ToolError, match="the verification could not run: the Pact Broker at"):
+        bounded.verify()
+
+
+def test_the_probe_makes_the_verifiers_calls_and_counts_the_interactions(pact_broker) -> None:
+    from broker.support import pact_doc, publish
+
+    publish(
+        pact_broker.url,
+        "c1",
+        "main",
+        pact_doc("web", "api", "/a", "/b"),
+        consumer="web",
+        provider="api",
+    )
+    options = verification.BrokerVerificationOptions(
+        settings=broker.BrokerSettings(url=pact_broker.url), provider="api"
+    )
+    assert verification.probe_broker(options) == verification.Probe(1, 2)
+    assert [(r["method"], r["path"]) for r in pact_broker.requests[1:]] == [
+        ("GET", "/"),
+        ("POST", "/pacts/provider/api/for-verification"),
+        ("GET", pact_broker.requests[-1]["path"]),
+    ]
+    assert pact_broker.requests[-1]["path"].startswith("/pacts/provider/api/consumer/web/")
+
+
+def test_the_probe_leaves_refused_credentials_to_the_verifier(pact_broker_factory) -> None:
+    server = pact_broker_factory(token="right")
+    options = verification.BrokerVerificationOptions(
+        settings=broker.BrokerSettings(url=server.url, token="wrong"), provider="api"
+    )
+    assert verification.probe_broker(options) == verification.Probe()
+    assert len(server.requests) == 1  # not retried

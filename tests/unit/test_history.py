@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from testgate import history as hist
 from testgate.errors import ConfigError, ReportError
 from testgate.policy import parse_policy
+from testgate.render.markdown import render_trend_md
+from testgate.render.svg import render_trend_svg
+from testgate.render.text import sparkline
 
 
 def _t(test_id: str, outcome: str = "passed", time: float = 0.1, flaky: bool = False) -> dict:
@@ -281,14 +284,14 @@ def test_durations_out_of_range_are_clamped() -> None:
 
 
 def test_sparkline_scales_between_low_and_high() -> None:
-    assert hist.sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
-    assert hist.sparkline([5, 5, 5]) == "███"
-    assert hist.sparkline([]) == ""
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([5, 5, 5]) == "███"
+    assert sparkline([]) == ""
 
 
 def test_trend_markdown_shows_the_three_trends_flaky_and_slower() -> None:
     trend = hist.build_trend(_history_of(series(runs=12)), last=12)
-    md = hist.render_trend_md(trend, svg_name="reports/history-trend.svg")
+    md = render_trend_md(trend, svg_name="reports/history-trend.svg")
     assert "### Results over time (last 12 runs)" in md
     rows = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
     assert "`▁▁▂▂▄▄▅▅▇▇██`" in rows["tests"]  # the suite grows
@@ -299,12 +302,12 @@ def test_trend_markdown_shows_the_three_trends_flaky_and_slower() -> None:
 
 
 def test_trend_markdown_of_an_empty_history() -> None:
-    assert "No runs recorded yet" in hist.render_trend_md(hist.build_trend(hist.History()))
+    assert "No runs recorded yet" in render_trend_md(hist.build_trend(hist.History()))
 
 
 def test_trend_svg_is_well_formed_with_three_panels() -> None:
     trend = hist.build_trend(_history_of(series(runs=6)), last=6)
-    root = ET.fromstring(hist.render_trend_svg(trend))  # noqa: S314 - our own output
+    root = ET.fromstring(render_trend_svg(trend))  # noqa: S314 - our own output
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg"
     panels = root.findall(f"{ns}g")

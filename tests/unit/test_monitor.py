@@ -9,6 +9,7 @@ import pytest
 from testgate import monitor
 from testgate.errors import ReportError
 from testgate.monitor import CheckResult, MonitorRun, count_outcomes
+from testgate.render.markdown import render_monitor_md
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="4">
@@ -104,10 +105,8 @@ def test_pytest_argv_selects_smoke_checks_read_only_with_call_latency(tmp_path: 
 
 
 def test_summary_lists_each_check_with_latency() -> None:
-    md = monitor.render_monitor_md(make_run("passed", "failed"))
+    md = render_monitor_md(make_run("passed", "failed"))
     assert md.startswith("## testgate monitor: FAIL")
     assert "| `c::0` | ✅ pass | 10 ms |" in md
     assert "- `c::1`: why" in md
-    assert monitor.render_monitor_md(make_run(error="no checks")).startswith(
-        "## testgate monitor: ERROR"
-    )
+    assert render_monitor_md(make_run(error="no checks")).startswith("## testgate monitor: ERROR")

@@ -161,7 +161,7 @@ def test_console_text_lists_failures_and_decision(tmp_path):
 
 
 def test_size_measure_is_exact(tmp_path):
-    from testgate import render
+    from testgate.render import report as render
 
     report, decision = build(tmp_path, failures=40, body="é" * 500)
     for chars in (0, 300, 20_000):

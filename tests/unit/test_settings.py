@@ -241,3 +241,16 @@ def test_unused_namespace_does_not_break_lookup(tmp_path: Path) -> None:
     cfg = load(tmp_path, ["--provider", "p"], {"TESTGATE_SERVICE": "svc"})
     assert cfg.lookup("service") == "svc"
     assert isinstance(argparse.Namespace(), argparse.Namespace)
+
+
+def test_settings_reference_is_generated_from_the_table() -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("gen", root / "scripts" / "gen_settings_docs.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert gen.main(["--check"]) == 0, "run: python scripts/gen_settings_docs.py"
+    text = (root / "docs" / "settings.md").read_text(encoding="utf-8")
+    for s in SETTINGS.values():
+        assert f"`{s.name}`" in text, s.name

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from testgate import history as hist
 from testgate import shard
@@ -142,6 +142,8 @@ def test_test_list_reads_pytest_collect_only_output() -> None:
     st.lists(st.floats(min_value=0.0, max_value=100.0, allow_nan=False), min_size=1, max_size=60),
     st.integers(min_value=1, max_value=8),
 )
+# Loads used to be rounded to 0.0001 s: 6.1e-05 became 0.0001 and broke the bound.
+@example(durations=[6.1e-05], shards=3)
 def test_any_split_covers_every_test_once_within_the_lpt_bound(durations, shards):
     tests = [f"t::{i:03d}" for i in range(len(durations))]
     plan = shard.plan_shards(tests, dict(zip(tests, durations, strict=True)), shards)
@@ -149,6 +151,12 @@ def test_any_split_covers_every_test_once_within_the_lpt_bound(durations, shards
     assert placed == tests
     # greedy LPT never puts more than one test's worth above the ideal
     assert plan.slowest <= plan.ideal + max(durations) + 1e-6
+
+
+def test_sub_millisecond_loads_are_not_rounded_in_the_plan() -> None:
+    plan = shard.plan_shards(["t::a", "t::b"], {"t::a": 6.1e-05, "t::b": 2e-05}, 2)
+    assert sorted(s.seconds for s in plan.shards) == [2e-05, 6.1e-05]
+    assert plan.total == pytest.approx(8.1e-05)
 
 
 def test_shard_counts_have_one_bound_the_settings_tables() -> None:

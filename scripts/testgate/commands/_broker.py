@@ -1,36 +1,104 @@
-"""What the Pact Broker commands share: the broker options and masking its secrets."""
+"""What the Pact Broker commands share: the broker settings they use, built from the table."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
 
-from testgate.broker import BrokerSettings, broker_settings
-from testgate.ci_context import detect_ci_context
-from testgate.config import env_var_for, parse_bool, resolve
-from testgate.errors import ConfigError
+from testgate.broker.client import BrokerSettings
+from testgate.broker.client import broker_settings as _broker_settings
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, Use, use
+
+# The broker's settings, in help order (credentials and tuning have no flags).
+BROKER_SETTINGS = (
+    "broker-url",
+    "skip-ssl-verification",
+    "broker-timeout",
+    "broker-token",
+    "broker-username",
+    "broker-password",
+    "broker-retries",
+    "broker-retry-backoff",
+    "pact-cli",
+)
 
 
-def add_broker_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--broker-url`` and ``--skip-ssl-verification`` (credentials only from the environment)."""
-    group = parser.add_argument_group(
-        "Pact Broker",
+def _group_help() -> str:
+    from testgate.settings import setting
+
+    worst = BrokerSettings(url="").worst_case()
+    return (
         "credentials come only from the environment: PACT_BROKER_TOKEN, or "
-        "PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD",
+        "PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD. A broker call that gets no answer in "
+        "--broker-timeout seconds, cannot connect or gets a 5xx is retried "
+        f"({setting('broker-retries').env}, default {setting('broker-retries').default}; "
+        f"backoff {setting('broker-retry-backoff').env}, default "
+        f"{setting('broker-retry-backoff').default:g} s, doubling): at worst timeout x attempts "
+        f"+ backoff, {worst:.0f} s with the defaults, then exit 3."
     )
-    group.add_argument(
-        "--broker-url",
-        metavar="URL",
-        help="the Pact Broker (env PACT_BROKER_BASE_URL)",
+
+
+GROUPS = {"Pact Broker": _group_help()}
+
+
+def broker_uses(*, required: bool = True) -> tuple[Use, ...]:
+    """The ``use()`` of every broker setting (the URL required unless ``required=False``)."""
+    return (use("broker-url", required=required), *(use(n) for n in BROKER_SETTINGS[1:]))
+
+
+def broker_settings(
+    cfg: Settings, platform: Platform | None = None, *, required: bool = True
+) -> BrokerSettings | None:
+    """The typed broker settings of a command run (``None``: no broker and not ``required``).
+
+    Raises:
+        ConfigError: no broker when required, a URL with credentials, inconsistent credentials.
+    """
+    settings = _broker_settings(
+        cfg.broker_url,
+        token=cfg.broker_token,
+        username=cfg.broker_username,
+        password=cfg.broker_password,
+        retries=cfg.broker_retries,
+        backoff=cfg.broker_retry_backoff,
+        timeout=cfg.broker_timeout,
+        skip_ssl_verification=bool(cfg.skip_ssl_verification),
+        pact_cli=cfg.pact_cli,
+        required=required,
     )
-    group.add_argument(
-        "--skip-ssl-verification",
-        action="store_true",
-        default=None,
-        help="do not check the broker's TLS certificate (env TESTGATE_SKIP_SSL_VERIFICATION; "
-        "default: checked)",
-    )
+    if settings is not None and settings.skip_ssl_verification and platform is not None:
+        platform.warning("TLS certificate verification of the Pact Broker is OFF")
+    return settings
+
+
+# -- commands not on the settings model yet (verify), and tests -------------------------------
+
+
+def from_environ(
+    environ: Mapping[str, str],
+    url: str | None = None,
+    *,
+    platform: Platform | None = None,
+    required: bool = True,
+    command: str = "verify",
+    **flags: Any,
+) -> BrokerSettings | None:
+    """Broker settings from flag values (``url``, ``skip_ssl_verification``, ``broker_timeout``)
+    and ``environ``, through the settings loader: the same names, checks and defaults as the
+    commands on the settings model. Secrets are masked on ``platform``.
+
+    Raises:
+        ConfigError: invalid values (all of them at once), no broker when required.
+    """
+    from testgate import settings
+
+    spec = CommandSpec(command, "", "", "", uses=broker_uses(required=False))
+    args = argparse.Namespace(broker_url=url, **{k: v for k, v in flags.items() if v is not None})
+    cfg = settings.load(spec, args, environ, platform)
+    return broker_settings(cfg, platform, required=required)
 
 
 def settings_from(
@@ -40,54 +108,30 @@ def settings_from(
     *,
     required: bool = True,
 ) -> BrokerSettings | None:
-    """Broker settings from the flags and environment, with every secret masked first."""
-    for name in ("PACT_BROKER_TOKEN", "PACT_BROKER_PASSWORD"):
-        if environ.get(name):
-            platform.mask(environ[name])
-    skip = args.skip_ssl_verification
-    if skip is None:
-        skip = parse_bool(
-            environ.get("TESTGATE_SKIP_SSL_VERIFICATION", "false"), "TESTGATE_SKIP_SSL_VERIFICATION"
-        )
-    if skip:
-        platform.warning("TLS certificate verification of the Pact Broker is OFF")
-    return broker_settings(
-        environ, args.broker_url, required=required, skip_ssl_verification=bool(skip)
+    """``verify``'s broker settings from its parsed flags and the environment."""
+    return from_environ(
+        environ,
+        getattr(args, "broker_url", None),
+        platform=platform,
+        required=required,
+        skip_ssl_verification=getattr(args, "skip_ssl_verification", None),
+        broker_timeout=getattr(args, "broker_timeout", None),
     )
 
 
-def require(values: Mapping[str, tuple[object, str]]) -> None:
-    """Raise one error naming every missing setting: ``{input: (value, ENV_VAR)}``."""
-    missing = [
-        f'"{name}" (--{name} or env {var})' for name, (value, var) in values.items() if not value
-    ]
-    if missing:
-        raise ConfigError(
-            f"missing {', '.join(missing)}",
-            hint="pass the flags or set the environment variables",
-        )
-
-
-def version_at(
-    args: argparse.Namespace, env: Mapping[str, str], *, place: str, flag_value: str | None
-) -> tuple[str, str, str]:
-    """(pacticipant, version, environment) for can-i-deploy and record-deployment/release.
-
-    ``place`` names the environment input (``to-environment`` or ``environment``); the
-    version defaults to the git SHA once the other two are known. Every missing one is
-    named in one error.
-    """
-    place_var = env_var_for(place)
-    pacticipant = resolve(args.pacticipant, env, "TESTGATE_PACTICIPANT")
-    environment = resolve(flag_value, env, place_var)
-    version = resolve(args.version, env, "TESTGATE_VERSION")
-    if not version and pacticipant and environment:
-        version = detect_ci_context(env).sha
-    require(
-        {
-            "pacticipant": (pacticipant, "TESTGATE_PACTICIPANT"),
-            "version": (version, "TESTGATE_VERSION"),
-            place: (environment, place_var),
-        }
+def bounds_for(args: argparse.Namespace, environ: Mapping[str, str], url: str) -> BrokerSettings:
+    """Timeout and retries for fetching ``url`` when no broker is configured (no credentials)."""
+    parts = urlsplit(url)
+    settings = from_environ(
+        environ,
+        f"{parts.scheme}://{parts.netloc}",
+        broker_timeout=getattr(args, "broker_timeout", None),
     )
-    return str(pacticipant), str(version), str(environment)
+    assert settings is not None
+    return BrokerSettings(
+        url=settings.url,
+        retries=settings.retries,
+        backoff=settings.backoff,
+        timeout=settings.timeout,
+        skip_ssl_verification=bool(getattr(args, "skip_ssl_verification", False)),
+    )

@@ -7,12 +7,15 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate import platforms, settings
-from testgate.config import ProjectConfig, load_project, parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode, TestgateError
 from testgate.platforms import Platform
-from testgate.settings import CommandSpec, Settings
+from testgate.settings import CommandSpec, Settings, parse_bool
+
+if TYPE_CHECKING:
+    from testgate.config import ProjectConfig
 
 EXIT_CODES_EPILOG = (
     "exit codes: 0 passed, 1 gate failed, 2 usage or configuration error, 3 could not decide"
@@ -62,35 +65,15 @@ def reports_dir(environ: Mapping[str, str]) -> Path:
 
 def project(environ: Mapping[str, str]) -> ProjectConfig:
     """The project configuration, found from the current directory."""
+    from testgate.config import load_project  # python-dotenv: only for the older commands
+
     return load_project(Path.cwd(), environ)
-
-
-def required_setting(
-    project: ProjectConfig,
-    env: Mapping[str, str],
-    flag_value: str | None,
-    *,
-    flag: str,
-    var: str,
-    section: str,
-    key: str,
-) -> str:
-    """A setting that must be set: the flag, the variable, or ``[section] key`` in testgate.toml.
-
-    Raises:
-        ConfigError: none of them is set; the message names all three.
-    """
-    value = resolve(flag_value, env, var, project.get(section, key))
-    if not value:
-        raise ConfigError(
-            f"{flag.lstrip('-')} is required",
-            hint=f"pass {flag}, set {var}, or [{section}] {key} in testgate.toml",
-        )
-    return str(value)
 
 
 def pact_dir(project: ProjectConfig, env: Mapping[str, str], flag_value: str | None) -> Path:
     """The pact folder: ``--pact-dir``, TESTGATE_PACT_DIR, ``[consumer] pact-dir``, else ``pacts``."""
+    from testgate.config import resolve
+
     value = resolve(
         flag_value, env, "TESTGATE_PACT_DIR", project.get("consumer", "pact-dir"), "pacts"
     )
@@ -121,6 +104,7 @@ def run(
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     env = environ_with_reports_dir(args, environ)
+    env.setdefault("PACT_DO_NOT_TRACK", "true")  # as execute() does
     try:
         platform = platforms.detect(env, getattr(args, "platform", None))
     except TestgateError as exc:
@@ -176,6 +160,8 @@ def execute(
         return exc.exit_code
     try:
         cfg = settings.load(spec, args, env, platform)
+        if spec.actions:  # the positional action is not a setting: hand it over as cfg.action
+            cfg = cfg.with_values(action=args.action)
         # Adapters and children read the reports folder the settings resolved.
         env["TESTGATE_REPORTS_DIR"] = str(cfg.reports_dir)
         platform.environ = env
@@ -199,6 +185,17 @@ def execute(
             "(set TESTGATE_DEBUG=true for a traceback, and please report it)"
         )
         return int(ExitCode.UNDECIDED)
+
+
+def how_to_set(name: str) -> str:
+    """Every way to set a setting, for messages: ``--provider, env TESTGATE_PROVIDER, ...``."""
+    return settings._how_to_set(settings.setting(name))
+
+
+def spelled(name: str) -> str:
+    """A setting as a person types it: its flag and its variable (``--broker / TESTGATE_BROKER``)."""
+    s = settings.setting(name)
+    return " / ".join(x for x in (s.flag, s.env) if x) or name
 
 
 def _quiet_stdout() -> None:

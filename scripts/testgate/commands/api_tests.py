@@ -7,152 +7,172 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import runner, shard
+from testgate import runner
 from testgate.commands import _common
-from testgate.commands.shard import durations_for, shard_position
-from testgate.commands.verify import provider_under_test
-from testgate.config import (
-    Environment,
-    ProjectConfig,
-    load_environment,
-    parse_bool,
-    resolve,
-)
-from testgate.errors import ExitCode
+from testgate.commands.verify import PROVIDER_START, provider_under_test
+from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Derived, Settings, setting, use
+from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.config import Environment
 
 HELP = "run the API tests against an environment (envs/<env>.env) -> reports/api.xml"
 
+# Choosing the environment and the service URL (api-tests, and monitor's smoke checks).
+ENVIRONMENT = (
+    use("env"),
+    use("envs-dir"),
+    use("target-url"),
+    use("url-variable"),
+    use("start-provider"),
+    use("provider"),
+    *PROVIDER_START,
+)
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _common.make_parser(
-        "api-tests",
-        "Run the API tests (pytest + requests) against one environment.\n\n"
-        "Settings come from envs/<env>.env (service URLs, test-data set, timeouts);\n"
-        "variables already in the environment win over the file. In an environment with\n"
-        "TESTGATE_START_PROVIDER=true (local), testgate starts the service itself.",
-        """\
+
+def _default_junit(cfg: Settings) -> Path:
+    position = cfg.shards or 1
+    if position > 1 and cfg.shard_index:
+        return cfg.reports_dir / f"api-shard-{cfg.shard_index}.xml"
+    return cfg.reports_dir / "api.xml"
+
+
+SPEC = CommandSpec(
+    name="api-tests",
+    help=HELP,
+    description="Run the API tests (pytest + requests) against one environment.\n\n"
+    "Settings come from envs/<env>.env (service URLs, test-data set, timeouts);\n"
+    "variables already in the environment win over the file. A project without envs/\n"
+    "runs `local` with the real environment. With start-provider true (local), testgate\n"
+    "starts the service itself.",
+    examples="""\
   testgate api-tests --env local
-  TESTGATE_ENV=beta testgate api-tests
+  testgate api-tests --env beta
   testgate api-tests --env prod -m smoke          # read-only checks only
   testgate api-tests --env gamma --target-url https://green.inventory.gamma.example.com
   testgate api-tests --env beta --shards 4 --shard-index 2   # one of 4 CI runners""",
-    )
-    add_environment_options(parser)
-    parser.add_argument(
-        "--tests",
-        metavar="PATH",
-        help="API tests (env TESTGATE_API_TESTS; testgate.toml [api-tests] tests)",
-    )
-    parser.add_argument(
-        "--target-url",
-        metavar="URL",
-        help="test this deployment instead (a blue-green candidate); env TESTGATE_TARGET_URL",
-    )
-    parser.add_argument(
-        "-m", "--marker", metavar="EXPR", help="only tests matching this pytest marker expression"
-    )
-    parser.add_argument(
-        "--junit",
-        metavar="FILE",
-        help="JUnit report (default <reports-dir>/api.xml, or api-shard-I.xml)",
-    )
-    shards = parser.add_argument_group(
-        "sharding",
-        "run one of N groups balanced by the durations in the history (see testgate shard)",
-    )
-    shards.add_argument(
-        "--shards",
-        metavar="N",
-        help="number of groups (env TESTGATE_SHARDS, or GitLab's CI_NODE_TOTAL)",
-    )
-    shards.add_argument(
-        "--shard-index",
-        metavar="I",
-        help="this runner's group, 1..N (env TESTGATE_SHARD_INDEX, or GitLab's CI_NODE_INDEX)",
-    )
-    shards.add_argument(
-        "--history", metavar="FILE", help="history with test durations (env TESTGATE_HISTORY_FILE)"
-    )
-    shards.add_argument(
-        "--durations",
-        metavar="FILE",
-        help="pytest-split .test_durations file (env TESTGATE_DURATIONS)",
-    )
-    return parser
+    uses=(
+        use("api-tests", required=True),
+        *ENVIRONMENT,
+        use("marker"),
+        use(
+            "api-tests-junit",
+            default=Derived("<reports-dir>/api.xml, or api-shard-I.xml", _default_junit),
+        ),
+        use("shards"),
+        use("shard-index"),
+        use("history-file"),
+        use("durations"),
+    ),
+    groups={
+        "sharding": "run one of N groups balanced by the durations in the history "
+        "(see testgate shard)",
+    },
+)
 
 
-def add_environment_options(parser: argparse.ArgumentParser) -> None:
-    """``--env`` and ``--envs-dir``, shared by the commands that target an environment."""
-    parser.add_argument(
-        "--env", metavar="NAME", help="environment: envs/NAME.env (env TESTGATE_ENV; default local)"
-    )
-    parser.add_argument(
-        "--envs-dir",
-        metavar="DIR",
-        help="folder of <env>.env files (env TESTGATE_ENVS_DIR; default envs)",
-    )
-
-
-def environment(
-    args: argparse.Namespace, env: Mapping[str, str], project: ProjectConfig
-) -> Environment:
-    """The environment selected by ``--env`` / ``TESTGATE_ENV``."""
-    envs_dir = project.path(resolve(args.envs_dir, env, "TESTGATE_ENVS_DIR", "envs"))
-    return load_environment(args.env, env, envs_dir)
+def build_parser() -> argparse.ArgumentParser:
+    return build_spec_parser(SPEC)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    return _common.run(build_parser(), argv, environ, _run)
+    return _common.execute(SPEC, argv, environ, _run)
+
+
+def environment(cfg: Settings) -> Environment:
+    """The environment selected by ``--env``: ``envs/<env>.env`` (optional for ``local``)."""
+    from testgate.config import load_environment  # python-dotenv: not for --help
+
+    return load_environment(cfg.env, cfg.environ, cfg.envs_dir)
 
 
 @contextlib.contextmanager
-def service_for(
-    target: Environment,
-    project: ProjectConfig,
-    env: dict[str, str],
-    *,
-    target_url: str | None,
-) -> Iterator[dict[str, str]]:
+def service_for(cfg: Settings, target: Environment) -> Iterator[dict[str, str]]:
     """The child environment for the tests, with the service URL set.
 
-    ``target_url`` wins; otherwise an environment with TESTGATE_START_PROVIDER=true
-    gets the provider started in isolation; otherwise the URL must be in the env file.
+    ``target-url`` wins; otherwise an environment with ``start-provider`` true gets the
+    provider started in isolation; otherwise the URL comes from the environment file or
+    the real environment (a project without ``envs/`` runs ``local`` with what is set).
     """
-    url_var = project.get("api-tests", "url-variable", "TESTGATE_TARGET_URL")
-    child = dict(env)
+    url_var: str = cfg.url_variable
+    child = dict(cfg.environ)
     child.update(target.values)
-    child["TESTGATE_ENV"] = target.name
-    start = parse_bool(target.get("TESTGATE_START_PROVIDER", "false"), "TESTGATE_START_PROVIDER")
-    if target_url:
-        child[url_var] = target_url
+    child[setting("env").env or ""] = target.name
+    if cfg.target_url:
+        child[url_var] = cfg.target_url
         yield child
-    elif start:
-        name = project.get("provider", "name", "provider")
-        with provider_under_test(
-            project, child, url=None, command=None, start_timeout=None, name=name
-        ) as url:
+    elif cfg.start_provider:
+        with provider_under_test(cfg, child, url=None, name=cfg.provider or "provider") as url:
             child[url_var] = url
             yield child
     else:
-        target.require(url_var)
+        if not child.get(url_var):
+            where = f"in {target.file} " if target.file.is_file() else ""
+            raise ConfigError(
+                f"environment {target.name!r} is missing {url_var}",
+                hint=f"set {url_var} {where}or as an environment variable, pass --target-url, "
+                f"or start the provider ({_common.how_to_set('start-provider')})",
+            )
         yield child
 
 
+def shard_position(cfg: Settings) -> tuple[int, int] | None:
+    """(N, I) from ``shards`` and ``shard-index`` (GitLab's CI_NODE_* too); None if unset.
+
+    Raises:
+        ConfigError: only one of the two is set, or I is not in 1..N.
+    """
+    total, index = cfg.shards, cfg.shard_index
+    if not total and not index:
+        return None
+    if total == 1 and not index:
+        return 1, 1  # one shard needs no index (a matrix of one, or sharding switched off)
+    if not total or not index:
+        missing = "shards" if not total else "shard-index"
+        raise ConfigError(
+            f"{missing} is not set but its partner is",
+            hint=f"set both: shards ({_common.how_to_set('shards')}) and shard-index "
+            f"({_common.how_to_set('shard-index')})",
+        )
+    if index > total:
+        raise ConfigError(
+            f"index {index} is out of range for {total} shards (1..{total})",
+            hint="the index is 1-based: pass --shard-index 1 to --shard-index N",
+        )
+    return total, index
+
+
+def _durations(cfg: Settings) -> dict[str, float]:
+    """Known test durations: the history's recent runs, then a pytest-split file on top."""
+    from testgate import history as hist
+    from testgate import shard
+
+    found: dict[str, float] = {}
+    if cfg.history_file.is_file() or cfg.source("history-file") != "default":
+        runs = cfg.lookup("shard-runs") or 10
+        found.update(hist.durations_from_history(hist.read_history(cfg.history_file), last=runs))
+    if cfg.durations:
+        found.update(shard.load_durations(cfg.durations))
+    return found
+
+
 def _select_shard(
-    args: argparse.Namespace,
+    cfg: Settings,
     env: dict[str, str],
-    tests: Path,
     extra: list[str],
     position: tuple[int, int],
     platform: Platform,
 ) -> list[str]:
     """This runner's share of the API tests: pytest node ids balanced by recorded duration."""
+    from testgate import shard
+
     n, i = position
-    ids = runner.collect_tests(tests, env=env, extra_args=extra, what="API tests")
-    durations, _ = durations_for(env, history=args.history, durations=args.durations)
-    plan = shard.plan_shards(ids, shard.lookup_durations(ids, durations), n)
+    ids = runner.collect_tests(cfg.api_tests, env=env, extra_args=extra, what="API tests")
+    plan = shard.plan_shards(ids, shard.lookup_durations(ids, _durations(cfg)), n)
     mine = plan.shards[i - 1]
     platform.info(
         f"shard {i}/{n}: {len(mine.tests)} of {len(ids)} tests, ~{mine.seconds:.1f}s "
@@ -161,37 +181,26 @@ def _select_shard(
     return list(mine.tests)
 
 
-def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    project = _common.project(env)
-    target = environment(args, env, project)
-    tests = _common.required_setting(
-        project,
-        env,
-        args.tests,
-        flag="--tests",
-        var="TESTGATE_API_TESTS",
-        section="api-tests",
-        key="tests",
-    )
-    position = shard_position(args.shards, args.shard_index, env)
-    default_junit = f"api-shard-{position[1]}.xml" if position and position[0] > 1 else "api.xml"
-    junit = Path(args.junit) if args.junit else _common.reports_dir(env) / default_junit
-    target_url = resolve(args.target_url, env, "TESTGATE_TARGET_URL")
-    extra = ["-m", args.marker] if args.marker else []
+def _run(cfg: Settings, platform: Platform) -> int:
+    target = environment(cfg)
+    tests: Path = cfg.api_tests
+    position = shard_position(cfg)
+    junit: Path = cfg.api_tests_junit
+    extra = ["-m", cfg.marker] if cfg.marker else []
     selection = None
     if position and position[0] > 1:
-        selection = _select_shard(args, env, project.path(tests), extra, position, platform)
+        selection = _select_shard(cfg, dict(cfg.environ), extra, position, platform)
         if not selection:
             platform.warning(
                 f"shard {position[1]}/{position[0]} has no tests (more shards than tests)"
             )
             platform.output("decision", "pass")
             return ExitCode.OK
-    with service_for(target, project, env, target_url=target_url) as child:
-        url_var = project.get("api-tests", "url-variable", "TESTGATE_TARGET_URL")
-        with platform.group(f"API tests against {target.name} ({child.get(url_var)})"):
+    with service_for(cfg, target) as child:
+        url = child.get(cfg.url_variable)
+        with platform.group(f"API tests against {target.name} ({url})"):
             run = runner.run_pytest(
-                project.path(tests),
+                tests,
                 junit,
                 env=child,
                 extra_args=extra,

@@ -25,7 +25,7 @@ SPEC = CommandSpec(
     examples="""\
   testgate consumer
   testgate consumer --tests tests/contract --pact-dir build/pacts
-  TESTGATE_CONSUMER_TESTS=tests/pact testgate consumer --junit reports/pact.xml""",
+  testgate consumer --consumer-tests tests/pact --junit reports/pact.xml""",
     uses=(
         use("consumer-tests", required=True),
         use("pact-dir"),
@@ -51,8 +51,9 @@ def _run(cfg: Settings, platform: Platform) -> int:
     pact_dir.mkdir(parents=True, exist_ok=True)
     for old in pact_dir.glob("*.json"):
         old.unlink()
+    pact_dir_var = setting("pact-dir").env or ""
     child_env = dict(cfg.environ)
-    child_env[setting("pact-dir").env or ""] = str(pact_dir.resolve())
+    child_env[pact_dir_var] = str(pact_dir.resolve())
     with platform.group("Consumer contract tests"):
         run = runner.run_pytest(
             tests,
@@ -73,7 +74,8 @@ def _run(cfg: Settings, platform: Platform) -> int:
     except ToolError as exc:
         raise ToolError(
             f"the consumer tests passed but wrote no pact into {pact_dir}",
-            hint="each test should call pact.write_file(TESTGATE_PACT_DIR) (see examples/dashboard-api)",
+            hint=f"the tests must write their pacts into the folder testgate gives them in "
+            f"{pact_dir_var} (pact-python: pact.write_file(os.environ[{pact_dir_var!r}]))",
         ) from exc
     lines = ["### Consumer contract tests — ✅ PASS", "", f"Pacts in `{pact_dir}`:", ""]
     for item in pacts:

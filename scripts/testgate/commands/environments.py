@@ -1,4 +1,8 @@
-"""``testgate environments ensure``: create the broker environments that ``envs/`` defines."""
+"""``testgate environments list|show|ensure``: the environments in ``envs/`` and in the broker.
+
+``list`` and ``show`` are the local part (``testgate envs`` is their old name, kept as an alias;
+they live in ``commands/envs.py``); ``ensure`` creates the broker environments ``envs/`` defines.
+"""
 
 from __future__ import annotations
 
@@ -8,82 +12,91 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
-from testgate.commands._broker import add_broker_arguments, settings_from
-from testgate.commands._common import make_parser, project, run
-from testgate.config import list_environments, resolve
+from testgate.commands import _common
+from testgate.commands import envs as local
+from testgate.commands._broker import GROUPS, broker_settings, broker_uses
+from testgate.config import list_environments
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, use
+from testgate.settings import build_parser as build_spec_parser
 
-HELP = "create the Pact Broker environments named by envs/*.env that it lacks"
+HELP = "the environments (envs/*.env and the broker's): list, show NAME, ensure in the broker"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="environments",
+    help=HELP,
+    description="The environments: `list` shows the envs/*.env files and, when a broker is set "
+    "(PACT_BROKER_BASE_URL), what the broker has; `show NAME` the resolved settings of one "
+    "(the file, overlaid by variables already set); `ensure` creates the broker environments "
+    "envs/ defines that it lacks (pact broker create-environment).",
+    examples="""\
+  testgate environments list                       # envs/*.env, and the broker's with a broker
+  testgate environments show beta                  # envs/beta.env overlaid by variables set
   testgate environments ensure                     # one broker environment per envs/<name>.env
-  testgate environments ensure --production prod   # which of them are production
-  testgate environments list
-"""
+  testgate environments ensure --production prod   # which of them are production""",
+    uses=(
+        use("env", positional=True, help="the environment to show (show only)"),
+        use("envs-dir"),
+        use("production"),
+        *broker_uses(required=False),
+    ),
+    actions=("list", "show", "ensure"),
+    groups=GROUPS,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``environments`` options."""
-    parser = make_parser(
-        "environments",
-        "Keep the Pact Broker's environments in step with envs/*.env: `ensure` creates the "
-        "missing ones (pact broker create-environment), `list` shows what the broker has.",
-        EXAMPLES,
-    )
-    parser.add_argument("action", choices=["ensure", "list"], help="what to do")
-    parser.add_argument(
-        "--envs-dir",
-        metavar="DIR",
-        help="where the <name>.env files are (env TESTGATE_ENVS_DIR; default envs)",
-    )
-    parser.add_argument(
-        "--production",
-        metavar="NAMES",
-        help="comma-separated production environments (env TESTGATE_PRODUCTION; default prod,production)",
-    )
-    add_broker_arguments(parser)
-    return parser
-
-
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    settings = settings_from(args, env, platform)
-    assert settings is not None
-    if args.action == "list":
-        names = broker.list_environments(settings, env)
-        platform.summary(
-            "## Pact Broker environments\n\n"
-            + ("\n".join(f"- `{n}`" for n in names) if names else "_none_")
-            + "\n"
-        )
-        return ExitCode.OK
-    envs_dir = project(env).path(resolve(args.envs_dir, env, "TESTGATE_ENVS_DIR", "envs"))
-    names = list_environments(envs_dir)
-    if not names:
-        raise ConfigError(
-            f"no environments defined: {envs_dir} has no <name>.env files",
-            hint="create envs/<name>.env files or pass --envs-dir",
-        )
-    production = [
-        n.strip()
-        for n in str(resolve(args.production, env, "TESTGATE_PRODUCTION", "prod,production")).split(
-            ","
-        )
-        if n.strip()
-    ]
-    result = broker.ensure_environments(settings, names, production=production, environ=env)
-    lines = ["## Pact Broker environments", ""]
-    lines += [
-        f"- `{n}`: created" + (" (production)" if n in production else "") for n in result.created
-    ]
-    lines += [f"- `{n}`: already there" for n in result.existing]
-    platform.summary("\n".join(lines) + "\n")
-    return ExitCode.OK
+    return build_spec_parser(SPEC)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate environments``."""
-    return run(build_parser(), argv, environ, _body)
+    return _common.execute(SPEC, argv, environ, _run)
+
+
+def _run(cfg: Settings, platform: Platform) -> int:
+    named = cfg.source("env") == "flag"
+    if cfg.action == "show":
+        if not named:
+            raise ConfigError(
+                "environments show needs the environment's name",
+                hint="testgate environments show NAME (one of `testgate environments list`)",
+            )
+        return local.show_environment(cfg.env, cfg.envs_dir, cfg.environ, platform)
+    if named:
+        raise ConfigError(f"environments {cfg.action} takes no NAME (got {cfg.env!r})")
+    if cfg.action == "list":
+        return _list(cfg, platform)
+    return _ensure(cfg, platform)
+
+
+def _list(cfg: Settings, platform: Platform) -> int:
+    """The envs/ files, and the environments the broker knows when a broker is set."""
+    local.list_local_environments(cfg.envs_dir, platform)
+    settings = broker_settings(cfg, platform, required=False)
+    if settings is None:
+        return ExitCode.OK
+    names = broker.list_environments(settings, cfg.environ)
+    platform.summary(broker.environments_md(listed=names))
+    return ExitCode.OK
+
+
+def _ensure(cfg: Settings, platform: Platform) -> int:
+    """Create the broker environments envs/ defines and the broker lacks."""
+    names = list_environments(cfg.envs_dir)
+    if not names:
+        raise ConfigError(
+            f"no environments defined: {cfg.envs_dir} has no <name>.env files",
+            hint="create envs/<name>.env files or pass --envs-dir",
+        )
+    settings = broker_settings(cfg, platform)
+    assert settings is not None
+    production = tuple(cfg.production or ())
+    result = broker.ensure_environments(settings, names, production=production, environ=cfg.environ)
+    platform.summary(broker.environments_md(result, production=production))
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from testgate import files
 from testgate import history as hist
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode
@@ -64,10 +65,12 @@ def trend_for(cfg: Settings, history: hist.History) -> hist.Trend:
 
 def _show_trend(cfg: Settings, platform: Platform, history: hist.History) -> hist.Trend:
     trend = trend_for(cfg, history)
+    from testgate.render.markdown import render_trend_md
+    from testgate.render.svg import render_trend_svg
+
     svg: Path = cfg.trend_svg
-    svg.parent.mkdir(parents=True, exist_ok=True)
-    svg.write_text(hist.render_trend_svg(trend), encoding="utf-8")
-    platform.summary(hist.render_trend_md(trend, svg_name=_common.shown_path(cfg, svg)))
+    files.write_text(svg, render_trend_svg(trend), what="trend chart")
+    platform.summary(render_trend_md(trend, svg_name=_common.shown_path(cfg, svg)))
     if trend.runs:
         platform.output("pass-rate", f"{trend.pass_rates[-1]:.2f}")
     platform.output("flaky-count", str(len(trend.flaky)))
@@ -118,13 +121,10 @@ def html(cfg: Settings, platform: Platform) -> int:
             hint="pass --report FILE (from `testgate report --json FILE`) or --history FILE",
         )
     trend = trend_for(cfg, history) if history.runs else None
-    out: Path = cfg.html
-    out.parent.mkdir(parents=True, exist_ok=True)
-    from testgate.html import render_html
+    from testgate.render.html import render_html
 
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text(render_html(report, trend), encoding="utf-8")
-    os.replace(tmp, out)
+    out: Path = cfg.html
+    files.write_text(out, render_html(report, trend), what="HTML page")
     platform.info(f"history: wrote {_common.shown_path(cfg, out)}")
     platform.output("html-report", _common.shown_path(cfg, out))
     return ExitCode.OK

@@ -12,213 +12,92 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from testgate import alerts, metrics, monitor
-from testgate.commands import api_tests
-from testgate.commands._common import make_parser, project, reports_dir, run
-from testgate.config import ProjectConfig, resolve
-from testgate.errors import ConfigError, ExitCode, ToolError
+from testgate.commands import _common
+from testgate.commands.api_tests import ENVIRONMENT, environment, service_for
+from testgate.errors import ExitCode, ToolError
 from testgate.platforms import Platform
-from testgate.platforms.context import ci_context
+from testgate.render.markdown import render_monitor_md
+from testgate.settings import CommandSpec, Settings, in_reports, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "run the read-only smoke checks against an environment: metrics and alerts"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="monitor",
+    help=HELP,
+    description="Run the API tests marked as smoke checks (@pytest.mark.smoke, read-only) against "
+    "an environment; export per-check result and latency as metrics; alert on state change.",
+    examples="""\
   testgate monitor --env prod
   testgate monitor --env prod --pushgateway-url http://pushgateway:9091
-  TESTGATE_ALERT_WEBHOOK_URL=https://hooks.slack.com/services/... testgate monitor --env prod
+  testgate monitor --env prod --state-file .cache/monitor-state.json   # alert on change only
   testgate monitor --env local                     # starts the example provider itself
-  testgate monitor --env gamma --target-url https://green.inventory.gamma.example.com
-"""
-
-DEFAULT_TESTS = "tests/api"
+  testgate monitor --env gamma --target-url https://green.inventory.gamma.example.com""",
+    uses=(
+        use("api-tests", default="tests/api"),
+        *ENVIRONMENT,
+        use("service"),
+        use("marker", default="smoke", help="pytest marker expression of the smoke checks"),
+        use("monitor-junit", default=in_reports("monitor.xml")),
+        use("metrics-file", default=in_reports("metrics.prom")),
+        use("pushgateway-url"),
+        use("alert-webhook-url"),
+        use("state-file", default=in_reports("monitor-state.json")),
+        use("alert-attempts"),
+        use("build-url", help="link to this CI run, shown in alerts (default: from the CI)"),
+        use("timeout"),
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``monitor`` command's options."""
-    parser = make_parser(
-        "monitor",
-        "Run the API tests marked as smoke checks (@pytest.mark.smoke, read-only) against an "
-        "environment; export per-check result and latency as metrics; alert on state change.",
-        EXAMPLES,
-    )
-    api_tests.add_environment_options(parser)
-    parser.add_argument(
-        "--tests",
-        metavar="PATH",
-        help="API tests (env TESTGATE_API_TESTS; testgate.toml [api-tests] tests)",
-    )
-    parser.add_argument(
-        "--target-url",
-        metavar="URL",
-        help="check this URL instead of the environment's (env TESTGATE_TARGET_URL)",
-    )
-    parser.add_argument(
-        "--service",
-        metavar="NAME",
-        help="service label of metrics and alerts (env TESTGATE_SERVICE)",
-    )
-    parser.add_argument(
-        "--marker",
-        metavar="EXPR",
-        help="pytest marker expression of the smoke checks (env TESTGATE_MARKER, default smoke)",
-    )
-    parser.add_argument(
-        "--junit", metavar="FILE", help="JUnit XML of the run (default REPORTS_DIR/monitor.xml)"
-    )
-    parser.add_argument(
-        "--metrics-file",
-        metavar="FILE",
-        help="OpenMetrics text file (env TESTGATE_METRICS_FILE, default REPORTS_DIR/metrics.prom)",
-    )
-    parser.add_argument(
-        "--pushgateway-url",
-        "--pushgateway",
-        dest="pushgateway_url",
-        metavar="URL",
-        help="push the metrics to this Prometheus Pushgateway (env TESTGATE_PUSHGATEWAY_URL)",
-    )
-    parser.add_argument(
-        "--alert-webhook-url",
-        "--alert-webhook",
-        dest="alert_webhook_url",
-        metavar="URL",
-        help="Slack-compatible webhook for alerts; a secret: prefer env TESTGATE_ALERT_WEBHOOK_URL",
-    )
-    parser.add_argument(
-        "--state-file",
-        metavar="FILE",
-        help="state carried between runs, to alert on change only "
-        "(env TESTGATE_STATE_FILE, default REPORTS_DIR/monitor-state.json)",
-    )
-    parser.add_argument(
-        "--alert-attempts",
-        metavar="N",
-        type=int,
-        help="tries per alert before it is left for the next run (env TESTGATE_ALERT_ATTEMPTS, default 3)",
-    )
-    parser.add_argument(
-        "--run-url",
-        metavar="URL",
-        help="link to this CI run, shown in alerts (env TESTGATE_RUN_URL; default: from the CI)",
-    )
-    parser.add_argument(
-        "--timeout",
-        metavar="SECONDS",
-        type=float,
-        help="stop the smoke checks after this long (env TESTGATE_TIMEOUT, default 600)",
-    )
-    return parser
+    return build_spec_parser(SPEC)
 
 
-def _service(
-    args: argparse.Namespace, environ: Mapping[str, str], env_values, proj: ProjectConfig
-) -> str:
-    return str(
-        resolve(
-            args.service,
-            environ,
-            "TESTGATE_SERVICE",
-            env_values.get("TESTGATE_SERVICE"),
-            proj.get("monitor", "service"),
-            proj.get("provider", "name"),
-            proj.root.name,
-        )
-    )
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    """Run ``testgate monitor`` and return its exit code."""
+    return _common.execute(SPEC, argv, environ, _run)
 
 
-def _tests(args: argparse.Namespace, environ: Mapping[str, str], proj: ProjectConfig) -> list[str]:
-    value = resolve(
-        args.tests,
-        environ,
-        "TESTGATE_API_TESTS",
-        proj.get("monitor", "tests"),
-        proj.get("api-tests", "tests"),
-        DEFAULT_TESTS,
-    )
-    items = value if isinstance(value, list) else str(value).split()
-    return [str(proj.path(item)) for item in items]
+def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate import alerts, metrics, monitor
 
-
-def _timeout(args: argparse.Namespace, environ: Mapping[str, str]) -> float:
-    raw = resolve(args.timeout, environ, "TESTGATE_TIMEOUT", 600.0)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"timeout must be a number of seconds, not {raw!r}",
-            hint="pass --timeout 300 or set TESTGATE_TIMEOUT=300",
-        ) from None
-    if value <= 0:
-        raise ConfigError(f"timeout must be positive, not {value}")
-    return value
-
-
-def _positive_int(flag: int | None, environ: Mapping[str, str], var: str, default: int) -> int:
-    raw = resolve(flag, environ, var, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{var} must be a whole number of at least 1, not {raw!r}")
-    return value
-
-
-def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str]) -> int:
-    webhook = resolve(args.alert_webhook_url, environ, "TESTGATE_ALERT_WEBHOOK_URL")
+    webhook = cfg.alert_webhook_url
     if webhook:
         platform.mask(webhook)  # first thing: nothing below may print it
         alerts.check_webhook_url(webhook)
-    pushgateway = resolve(args.pushgateway_url, environ, "TESTGATE_PUSHGATEWAY_URL")
+    pushgateway = cfg.pushgateway_url
     if pushgateway:
         metrics.check_gateway_url(pushgateway)
         safe = metrics.redact_url(pushgateway)
         if safe != pushgateway:
             platform.mask(pushgateway)
 
-    proj = project(environ)
-    target = api_tests.environment(args, environ, proj)
-    reports = reports_dir(environ)
-    service = _service(args, environ, target.values, proj)
-    target_url = resolve(args.target_url, environ, "TESTGATE_TARGET_URL")
-    tests = _tests(args, environ, proj)
-    marker = str(resolve(args.marker, environ, "TESTGATE_MARKER", monitor.SMOKE_MARKER))
-    junit = Path(args.junit) if args.junit else reports / "monitor.xml"
-    metrics_file = Path(
-        resolve(args.metrics_file, environ, "TESTGATE_METRICS_FILE", str(reports / "metrics.prom"))
-    )
-    state_file = Path(
-        resolve(
-            args.state_file, environ, "TESTGATE_STATE_FILE", str(reports / "monitor-state.json")
-        )
-    )
-    run_url = str(
-        resolve(args.run_url, environ, "TESTGATE_RUN_URL", ci_context(environ).pipeline_url) or ""
-    )
-    timeout = _timeout(args, environ)
-    attempts = _positive_int(args.alert_attempts, environ, "TESTGATE_ALERT_ATTEMPTS", 3)
+    target = environment(cfg)
+    service = str(cfg.service)
+    state_file = cfg.state_file
+    metrics_file = cfg.metrics_file
 
     # Same wiring as `testgate api-tests`: --target-url wins, a local environment gets the
     # provider started in isolation, otherwise the URL comes from envs/<env>.env.
-    url_var = proj.get("api-tests", "url-variable", "TESTGATE_TARGET_URL")
     with (
-        api_tests.service_for(target, proj, dict(environ), target_url=target_url) as child,
+        service_for(cfg, target) as child,
         platform.group(f"Smoke checks on {target.name} ({service})"),
     ):
         result = monitor.run_smoke_checks(
-            tests,
-            junit.resolve(),
+            [str(cfg.api_tests)],
+            cfg.monitor_junit.resolve(),
             environment=target.name,
             service=service,
-            target_url=str(child.get(url_var) or ""),
+            target_url=str(child.get(cfg.url_variable) or ""),
             environ=child,
-            cwd=proj.root,
-            marker=marker,
-            timeout=timeout,
+            cwd=cfg.project.root,
+            marker=cfg.marker,
+            timeout=cfg.timeout,
         )
-    platform.summary(monitor.render_monitor_md(result))
+    platform.summary(render_monitor_md(result))
     for check in result.failing:
         platform.error(
             f"smoke check {check.check} {check.outcome}: {check.message.splitlines()[0] if check.message else ''}"
@@ -231,15 +110,19 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
     if warning:
         platform.warning(warning)
     previous = state.get(result.environment, result.service)
-    alert, delivery, target = alerts.announce(
-        previous, result, webhook, run_url=run_url, attempts=attempts
+    alert, delivery, alert_target = alerts.announce(
+        previous,
+        result,
+        webhook,
+        run_url=cfg.build.build_url or "",
+        attempts=cfg.alert_attempts,
     )
     if alert is None:
         platform.info(f"alerts: no state change ({result.state}); nothing sent")
     elif not webhook:
         platform.warning(
             f"alerts: state changed to {alert.kind}, but no webhook is set "
-            "(--alert-webhook-url or TESTGATE_ALERT_WEBHOOK_URL)"
+            f"(alert-webhook-url: {_common.how_to_set('alert-webhook-url')})"
         )
     elif delivery is not None and delivery.sent:
         platform.info(f"alerts: sent {alert.kind} for {result.service} on {result.environment}")
@@ -253,7 +136,7 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
         "alert-delivered", "true" if delivery is not None and delivery.sent else "false"
     )
     try:
-        alerts.save_state(state.with_target(target), state_file)
+        alerts.save_state(state.with_target(alert_target), state_file)
     except ToolError as exc:
         platform.error(f"{exc} (the next run may repeat an alert)")
 
@@ -262,7 +145,7 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
         result,
         textfile=metrics_file,
         pushgateway_url=pushgateway,
-        cumulative=target.counts,
+        cumulative=alert_target.counts,
     )
     platform.info(f"metrics: wrote {metrics_file}")
     if exported.pushed_to and exported.ok:
@@ -276,8 +159,3 @@ def _body(args: argparse.Namespace, platform: Platform, environ: dict[str, str])
     if not result.decided:
         return ExitCode.UNDECIDED
     return ExitCode.OK if result.passed else ExitCode.GATE_FAILED
-
-
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    """Run ``testgate monitor`` and return its exit code."""
-    return run(build_parser(), argv, environ, _body)

@@ -13,119 +13,85 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
-from testgate.ci_context import detect_ci_context
-from testgate.commands._broker import add_broker_arguments, settings_from
-from testgate.commands._common import make_parser, pact_dir, project, run
-from testgate.config import resolve
+from testgate.commands import _common
+from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, setting, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "publish pacts/*.json to the Pact Broker with version, branch and build URL"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="publish",
+    help=HELP,
+    description="Publish the consumer's pact files to the Pact Broker (pact broker publish). "
+    "Without a broker the pacts stay as files, to pass on as CI artifacts.\n"
+    "The version defaults to this build's commit, the branch and the build URL to this "
+    "build's (GitHub, GitLab, Jenkins, else git); the commit, branch and build-url settings win.",
+    examples="""\
   testgate publish                                  # version = git SHA, branch from git/CI
   testgate publish --version 1.4.2 --branch main --tag rc
-  PACT_BROKER_BASE_URL=https://broker.example.com PACT_BROKER_TOKEN=... testgate publish
-"""
+  PACT_BROKER_BASE_URL=https://broker.example.com PACT_BROKER_TOKEN=... testgate publish""",
+    uses=(
+        use("pact-dir"),
+        use("version", help="consumer version"),
+        use("branch", help="consumer branch (default: this build's)"),
+        use("build-url", help="link to this build (default: detected on GitHub, GitLab, Jenkins)"),
+        use("tags"),
+        *broker_uses(required=False),
+    ),
+    groups=GROUPS,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``publish`` options."""
-    parser = make_parser(
-        "publish",
-        "Publish the consumer's pact files to the Pact Broker (pact broker publish). "
-        "Without a broker the pacts stay as files, to pass on as CI artifacts.",
-        EXAMPLES,
-    )
-    parser.add_argument(
-        "--pact-dir",
-        metavar="DIR",
-        help="where the pacts are (env TESTGATE_PACT_DIR; default: testgate.toml [consumer] "
-        "pact-dir, else pacts)",
-    )
-    parser.add_argument(
-        "--version", help="consumer version (env TESTGATE_VERSION; default: the git SHA)"
-    )
-    parser.add_argument(
-        "--branch", help="consumer branch (env TESTGATE_BRANCH; default: from CI or git)"
-    )
-    parser.add_argument(
-        "--build-url",
-        metavar="URL",
-        help="link to this build (env TESTGATE_BUILD_URL; default: detected on GitHub, GitLab, Jenkins)",
-    )
-    parser.add_argument(
-        "--tag",
-        action="append",
-        default=None,
-        help="a version tag, repeatable (env TESTGATE_TAGS, comma-separated; prefer branches)",
-    )
-    add_broker_arguments(parser)
-    return parser
+    return build_spec_parser(SPEC)
 
 
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    settings = settings_from(args, env, platform, required=False)
-    proj = project(env)
-    pacts = pact_dir(proj, env, args.pact_dir)
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    """Run ``testgate publish``."""
+    return _common.execute(SPEC, argv, environ, _run)
+
+
+def _run(cfg: Settings, platform: Platform) -> int:
+    settings = broker_settings(cfg, platform, required=False)
+    pacts = cfg.pact_dir
     files = broker.find_pact_files(pacts)
     if settings is None:
-        count = f"{len(files)} pact file{'s' if len(files) != 1 else ''}"
-        platform.summary(
-            "## Pacts not published\n\n"
-            "No Pact Broker is configured (PACT_BROKER_BASE_URL), so the pacts stay as files "
-            f"({count} in `{pacts}`): pass them on as CI artifacts.\n"
-        )
+        platform.summary(broker.not_published_md(files, pacts))
         if not files:
             platform.warning(f"{pacts} holds no pact files (*.json)")
         return ExitCode.OK
     if not files:
         raise ConfigError(
             f"no pact files (*.json) in {pacts} to publish",
-            hint="run the consumer's contract tests first (testgate consumer), or set --pact-dir / TESTGATE_PACT_DIR",
+            hint="run the consumer's contract tests first (testgate consumer), or set "
+            f"--pact-dir / {setting('pact-dir').env}",
         )
-    ctx = detect_ci_context(env)
-    version = resolve(args.version, env, "TESTGATE_VERSION", ctx.sha)
-    if not version:
+    if not cfg.version:
         raise ConfigError(
-            'no consumer version: "version" (--version or env TESTGATE_VERSION), and git gave no SHA',
+            f"no consumer version: version (--version or env {setting('version').env}) is "
+            "not set and git gave no commit",
             hint="pass --version, or run inside a git checkout",
         )
-    branch = resolve(args.branch, env, "TESTGATE_BRANCH", ctx.branch)
-    build_url = resolve(args.build_url, env, "TESTGATE_BUILD_URL", ctx.build_url)
-    tags = args.tag or [t.strip() for t in env.get("TESTGATE_TAGS", "").split(",") if t.strip()]
+    build = cfg.build
     with platform.group(f"Publish {len(files)} pact(s) to {settings.url}"):
         result = broker.publish_pacts(
             settings,
             files,
-            version=str(version),
-            branch=branch,
-            build_url=build_url,
-            tags=tags,
-            environ=env,
+            version=str(cfg.version),
+            branch=build.branch,
+            build_url=build.build_url,
+            tags=cfg.tags or (),
+            environ=cfg.environ,
         )
         platform.info(result.output.strip())
-    lines = [
-        "## Pacts published",
-        "",
-        f"Consumer version `{result.version}`"
-        + (f" on branch `{result.branch}`" if result.branch else " (no branch)")
-        + f" to {settings.url}:",
-        "",
-        *[f"- `{f.name}`" for f in result.files],
-        "",
-    ]
-    if result.build_url:
-        lines.append(f"Build: {result.build_url}")
-    platform.summary("\n".join(lines) + "\n")
+    platform.summary(broker.published_md(result, settings.url))
     platform.output("consumer-version", result.version)
     platform.output("branch", result.branch or "")
     return ExitCode.OK
-
-
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    """Run ``testgate publish``."""
-    return run(build_parser(), argv, environ, _body)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from testgate import files
 from testgate import history as hist
 from testgate.commands import _common
 from testgate.commands.history import trend_for
@@ -106,17 +107,13 @@ def _run(cfg: Settings, platform: Platform) -> int:
     if write and policy is not None:
         old = policy.read_text(encoding="utf-8") if policy.is_file() else ""
         sep = "" if not old or old.endswith("\n\n") else ("\n" if old.endswith("\n") else "\n\n")
-        policy.parent.mkdir(parents=True, exist_ok=True)
-        tmp = policy.with_name(f".{policy.name}.{os.getpid()}.tmp")
-        tmp.write_text(old + sep + text, encoding="utf-8")
-        os.replace(tmp, policy)
+        files.write_text(policy, old + sep + text, what="policy file")
         platform.info(
             f"quarantine: added {len(entries)} entries to {policy} (expire {expires}, owner {owner})"
         )
-        lines = [f"### Quarantine added to {policy} ({len(entries)})", ""]
-        lines += ["| test | owner | expires | reason |", "|---|---|---|---|"]
-        lines += [f"| `{e.test}` | {e.owner} | {e.expires} | {e.reason} |" for e in entries]
-        platform.summary("\n".join(lines) + "\n")
+        from testgate.render.markdown import render_quarantine_md
+
+        platform.summary(render_quarantine_md(entries, policy))
     else:  # for review: the TOML alone on stdout, ready to paste or redirect
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -13,85 +13,83 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
-from testgate.commands._broker import add_broker_arguments, settings_from, version_at
-from testgate.commands._common import make_parser, run
-from testgate.config import resolve
+from testgate.commands import _common
+from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ExitCode
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "record that a version is now deployed to an environment"
 
-EXAMPLES = """\
+
+def spec(kind: str = "deployment") -> CommandSpec:
+    """``record-deployment`` (or, with ``kind="release"``, ``record-release``)."""
+    examples = (
+        """\
   testgate record-deployment --pacticipant inventory-api --environment prod   # version = git SHA
   testgate record-deployment --pacticipant inventory-api --version 1a2b3c --environment beta \\
-      --application-instance blue
-"""
+      --application-instance blue"""
+        if kind == "deployment"
+        else """\
+  testgate record-release --pacticipant mobile-app --version 4.2.0 --environment prod"""
+    )
+    instance = (use("application-instance"),) if kind == "deployment" else ()
+    return CommandSpec(
+        name=f"record-{kind}",
+        help=HELP
+        if kind == "deployment"
+        else "record that a version is released (and supported) in an environment",
+        description=f"Record the {kind} of a pacticipant version to an environment in the Pact "
+        f"Broker (pact broker record-{kind}).",
+        examples=examples,
+        uses=(
+            use("pacticipant", required=True),
+            use("version", required=True),
+            use("environment", required=True),
+            *instance,
+            *broker_uses(),
+        ),
+        groups=GROUPS,
+    )
 
-RELEASE_EXAMPLES = """\
-  testgate record-release --pacticipant mobile-app --version 4.2.0 --environment prod
-"""
+
+SPEC = spec("deployment")
 
 
 def build_parser(kind: str = "deployment") -> argparse.ArgumentParser:
     """The ``record-deployment`` (or ``record-release``) options."""
-    parser = make_parser(
-        f"record-{kind}",
-        f"Record the {kind} of a pacticipant version to an environment in the Pact Broker "
-        f"(pact broker record-{kind}).",
-        EXAMPLES if kind == "deployment" else RELEASE_EXAMPLES,
-    )
-    parser.add_argument("--pacticipant", help="application name (env TESTGATE_PACTICIPANT)")
-    parser.add_argument(
-        "--version", help="its version (env TESTGATE_VERSION; default: the git SHA)"
-    )
-    parser.add_argument(
-        "--environment", metavar="ENV", help="environment (env TESTGATE_ENVIRONMENT)"
-    )
-    if kind == "deployment":
-        parser.add_argument(
-            "--application-instance",
-            metavar="NAME",
-            help="which instance, when several run side by side (env TESTGATE_APPLICATION_INSTANCE)",
-        )
-    add_broker_arguments(parser)
-    return parser
+    return build_spec_parser(spec(kind))
 
 
-def record(kind: str, args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    """Record a deployment or a release from parsed arguments."""
-    settings = settings_from(args, env, platform)
+def record(kind: str, cfg: Settings, platform: Platform) -> int:
+    """Record a deployment or a release."""
+    settings = broker_settings(cfg, platform)
     assert settings is not None
-    pacticipant, version, environment = version_at(
-        args, env, place="environment", flag_value=args.environment
-    )
     if kind == "deployment":
-        instance = resolve(args.application_instance, env, "TESTGATE_APPLICATION_INSTANCE")
         broker.record_deployment(
             settings,
-            pacticipant=pacticipant,
-            version=version,
-            environment=environment,
-            application_instance=instance,
-            environ=env,
+            pacticipant=cfg.pacticipant,
+            version=cfg.version,
+            environment=cfg.environment,
+            application_instance=cfg.application_instance,
+            environ=cfg.environ,
         )
     else:
         broker.record_release(
             settings,
-            pacticipant=pacticipant,
-            version=version,
-            environment=environment,
-            environ=env,
+            pacticipant=cfg.pacticipant,
+            version=cfg.version,
+            environment=cfg.environment,
+            environ=cfg.environ,
         )
-    verb = "deployed to" if kind == "deployment" else "released to"
-    platform.summary(f"## Recorded {kind}\n\n`{pacticipant}` `{version}` {verb} `{environment}`.\n")
+    platform.summary(broker.recorded_md(kind, cfg.pacticipant, cfg.version, cfg.environment))
     return ExitCode.OK
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate record-deployment``."""
-    return run(
-        build_parser("deployment"), argv, environ, lambda a, p, e: record("deployment", a, p, e)
-    )
+    return _common.execute(SPEC, argv, environ, lambda c, p: record("deployment", c, p))
 
 
 if __name__ == "__main__":

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from testgate.commands._common import run
-from testgate.commands.record_deployment import build_parser as _build_parser
-from testgate.commands.record_deployment import record
+from testgate.commands import _common
+from testgate.commands.record_deployment import record, spec
+from testgate.settings import build_parser as build_spec_parser
 
-HELP = "record that a version is released (and supported) in an environment"
+SPEC = spec("release")
+HELP = SPEC.help
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The ``record-release`` options."""
-    return _build_parser("release")
+    return build_spec_parser(SPEC)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Run ``testgate record-release``."""
-    return run(build_parser(), argv, environ, lambda a, p, e: record("release", a, p, e))
+    return _common.execute(SPEC, argv, environ, lambda c, p: record("release", c, p))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from testgate import __version__
+from testgate import __version__, files
 from testgate.commands import _common
 from testgate.errors import ExitCode
 from testgate.gate import decide_gate, load_baseline
@@ -95,15 +95,6 @@ def _progress(platform: Platform, count: int):
     return report
 
 
-def _write_text(path: Path, chunks) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
-    os.replace(tmp, path)
-
-
 def _annotate(platform: Platform, report: Report, decision: GateDecision, verdict: str) -> None:
     excused = decision.quarantined_ids
     failing = [f for f in report.failures if f.id not in excused]
@@ -128,9 +119,9 @@ def _export(cfg: Settings, platform: Platform, make_doc: Callable[[], dict]) -> 
         return
     doc = make_doc()
     if html_file:
-        from testgate.html import render_html
+        from testgate.render.html import render_html
 
-        _write_text(html_file, [render_html(doc)])
+        files.write_text(html_file, render_html(doc), what="HTML page")
     if not (metrics_file or gateway):
         return
     from testgate import metrics
@@ -197,12 +188,16 @@ def _run(cfg: Settings, platform: Platform) -> int:
 
         if json_file:
             tests = read_test_entries(report) if json_tests else None
-            _write_text(json_file, iter_json(report_json(report, decision, ctx, tests)))
+            files.write_text(
+                json_file,
+                iter_json(report_json(report, decision, ctx, tests)),
+                what="JSON report",
+            )
         if junit_out:
             write_junit(report, junit_out)
         markdown = render_report_md(report, decision, ctx, max_size=max_size)
         if md_file:
-            _write_text(md_file, [markdown])
+            files.write_text(md_file, markdown, what="Markdown summary")
         platform.summary(markdown)
         _export(cfg, platform, lambda: report_json(report, decision, ctx, None))
         totals = report.totals

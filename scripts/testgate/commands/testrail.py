@@ -144,16 +144,12 @@ def upload(cfg: Settings, platform: Platform, *, dry_run: bool = False) -> int:
             if line.strip():
                 platform.info(line)
     platform.output("testrail-run-url", result.run_url)
+    from testgate.render.markdown import md_link
+
+    shown = _common.shown_path(cfg, settings.junit)
     platform.summary(
-        f"### TestRail\n\nUploaded {result.submitted} results from "
-        f"`{_common.shown_path(cfg, settings.junit)}` to "
-        f"project **{settings.project}**"
-        + (
-            f", run [{settings.title}]({result.run_url})"
-            if result.run_url.startswith(("https://", "http://"))  # a link only to the web
-            else f", run {settings.title}"
-        )
-        + ".\n"
+        f"### TestRail\n\nUploaded {result.submitted} results from `{shown}` to "
+        f"project **{settings.project}**" + f", run {md_link(settings.title, result.run_url)}.\n"
     )
     return ExitCode.OK
 

@@ -9,155 +9,133 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from testgate import broker, pact
-from testgate.ci_context import detect_ci_context
-from testgate.commands import _common
-from testgate.commands._broker import settings_from
-from testgate.config import ProjectConfig, parse_bool, resolve, split_command
+from testgate import pact
+from testgate.commands import _broker, _common
+from testgate.commands._broker import GROUPS, broker_uses
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
-from testgate.provider import start_provider
+from testgate.settings import CommandSpec, Settings, in_reports, use
+from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.broker import BrokerSettings
 
 HELP = "verify the provider against its pacts (isolated, or a deployed URL)"
 
+# What starting the provider in isolation reads (verify, and api-tests for a local environment).
+PROVIDER_START = (
+    use("provider-command"),
+    use("provider-cwd"),
+    use("ready-path"),
+    use("start-timeout"),
+)
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _common.make_parser(
-        "verify",
-        "Verify a provider against the pacts its consumers wrote, with pact-python's Verifier.\n\n"
-        "Strategy 1 (default): start the provider in isolation on 127.0.0.1 (the command in\n"
-        "testgate.toml [provider]), with provider states set through its state endpoint.\n"
-        "Strategy 2: --provider-url verifies a deployed provider (pre-prod, ephemeral env).\n\n"
-        "Before replaying anything, every provider state in the pacts is set up once: a state\n"
-        "without a handler fails fast (the Pact core would retry it for minutes).",
-        """\
+SPEC = CommandSpec(
+    name="verify",
+    help=HELP,
+    description="Verify a provider against the pacts its consumers wrote, with pact-python's "
+    "Verifier.\n\n"
+    "Strategy 1 (default): start the provider in isolation on 127.0.0.1 (the command in\n"
+    "testgate.toml [provider]), with provider states set through its state endpoint.\n"
+    "Strategy 2: --provider-url verifies a deployed provider (pre-prod, ephemeral env).\n\n"
+    "Before replaying anything, every provider state in the pacts is set up once: a state\n"
+    "without a handler, or states with no state endpoint configured, fail fast with exit 2\n"
+    "(the Pact core would retry for minutes). Paths are relative to testgate.toml's folder.",
+    examples="""\
   testgate verify                                   # provider from testgate.toml, pacts/ folder
   testgate verify --pact-dir build/pacts --provider inventory-api
   testgate verify --provider-url https://inventory.beta.example.com \\
                   --states-url https://inventory.beta.example.com/_pact/provider-states
   testgate verify --broker --include-wip-pacts-since 2026-01-01   # pacts by selectors, pending on
-  testgate verify --pact-url "$TESTGATE_PACT_URL"   # the one pact a broker webhook names""",
-    )
-    parser.add_argument(
-        "--provider", metavar="NAME", help="provider name in the pacts (env TESTGATE_PROVIDER)"
-    )
-    parser.add_argument(
-        "--pact-dir", metavar="DIR", help="pact files (env TESTGATE_PACT_DIR; default pacts)"
-    )
-    parser.add_argument(
-        "--provider-url",
-        metavar="URL",
-        help="verify a deployed provider at URL instead of starting one (env TESTGATE_PROVIDER_URL)",
-    )
-    parser.add_argument(
-        "--provider-command",
-        metavar="CMD",
-        help="command that starts the provider; {port} or port 0 (env TESTGATE_PROVIDER_COMMAND)",
-    )
-    parser.add_argument(
-        "--states-url",
-        metavar="URL",
-        help="provider-state endpoint (env TESTGATE_PROVIDER_STATES_URL; default <provider>/<states-path>)",
-    )
-    parser.add_argument(
-        "--junit",
-        metavar="FILE",
-        help="JUnit report (default <reports-dir>/provider-verification.xml)",
-    )
-    parser.add_argument(
-        "--start-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="how long the provider may take to answer (env TESTGATE_START_TIMEOUT; default 30)",
-    )
-    add_broker_source_arguments(parser)
-    return parser
+  testgate verify --pact-url "$PACT_URL"            # the one pact a broker webhook names""",
+    uses=(
+        use("provider", required=True),
+        use("pact-dir"),
+        use("provider-url"),
+        *PROVIDER_START,
+        use("states-path"),
+        use("provider-states-url"),
+        use("verify-junit", default=in_reports("provider-verification.xml")),
+        # pacts from the Pact Broker
+        use("broker"),
+        use("pact-url"),
+        use("consumer-version-selectors"),
+        use("include-pending"),
+        use("include-wip-pacts-since"),
+        use("provider-version"),
+        use("provider-branch"),
+        use("publish-results"),
+        *broker_uses(required=False),
+    ),
+    groups={
+        "pacts from the Pact Broker": "which pacts to verify and where the results go",
+        **GROUPS,
+    },
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return build_spec_parser(SPEC)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    return _common.run(build_parser(), argv, environ, _run)
+    return _common.execute(SPEC, argv, environ, _run)
 
 
 @contextlib.contextmanager
 def provider_under_test(
-    project: ProjectConfig,
-    env: dict[str, str],
-    *,
-    url: str | None,
-    command: str | None,
-    start_timeout: float | None,
-    name: str,
+    cfg: Settings, env: Mapping[str, str], *, url: str | None, name: str
 ) -> Iterator[str]:
-    """Yield the provider's base URL: ``url`` as given, or a provider started in isolation."""
+    """Yield the provider's base URL: ``url`` as given, or a provider started in isolation.
+
+    ``cfg`` holds the :data:`PROVIDER_START` settings; the provider's log goes to
+    ``<reports-dir>/<name>.log``.
+    """
     if url:
         yield url.rstrip("/")
         return
-    raw = resolve(command, env, "TESTGATE_PROVIDER_COMMAND", project.get("provider", "command"))
-    if not raw:
+    if not cfg.provider_command:
         raise ConfigError(
             "no provider to verify: neither a URL nor a command to start one",
-            hint="pass --provider-url (a deployed provider) or set [provider] command in "
-            "testgate.toml / TESTGATE_PROVIDER_COMMAND (start it in isolation)",
+            hint=f"set provider-url ({_common.how_to_set('provider-url')}) for a deployed "
+            f"provider, or provider-command ({_common.how_to_set('provider-command')}) to "
+            "start it in isolation",
         )
-    argv = [part.replace("{python}", sys.executable) for part in split_command(raw)]
-    cwd = project.path(project.get("provider", "cwd", "."))
-    timeout = float(resolve(start_timeout, env, "TESTGATE_START_TIMEOUT", 30))
-    log = _common.reports_dir(env) / f"{name}.log"
+    from testgate.provider import start_provider  # requests: only when a provider starts
+
+    argv = [part.replace("{python}", sys.executable) for part in cfg.provider_command]
     with start_provider(
         argv,
-        cwd=cwd,
+        cwd=cfg.provider_cwd,
         env=env,
-        log=log,
-        ready_path=project.get("provider", "ready-path", "/"),
-        timeout=timeout,
+        log=cfg.reports_dir / f"{name}.log",
+        ready_path=cfg.ready_path,
+        timeout=cfg.start_timeout,
         name=name,
     ) as running:
         yield running.url
 
 
-def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    project = _common.project(env)
-    provider = _common.required_setting(
-        project,
-        env,
-        args.provider,
-        flag="--provider",
-        var="TESTGATE_PROVIDER",
-        section="provider",
-        key="name",
-    )
-    pact_dir = _common.pact_dir(project, env, args.pact_dir)
-    junit = (
-        Path(args.junit) if args.junit else _common.reports_dir(env) / "provider-verification.xml"
-    )
-    remote = broker_source(args, env, platform, provider)
-    pacts = [] if remote else pact.load_pacts(pact_dir, provider)
+def _run(cfg: Settings, platform: Platform) -> int:
+    provider: str = cfg.provider
+    junit = cfg.verify_junit
+    remote = broker_source(cfg, platform, provider)
+    pacts = [] if remote else pact.load_pacts(cfg.pact_dir, provider)
     states = [s for s in pact.provider_states(pacts) if s.name]
-    deployed_url = resolve(args.provider_url, env, "TESTGATE_PROVIDER_URL")
-    explicit_states = resolve(args.states_url, env, "TESTGATE_PROVIDER_STATES_URL")
+    deployed_url = cfg.provider_url
+    explicit_states = cfg.provider_states_url
+    if states and not explicit_states and (deployed_url or not cfg.states_path):
+        raise _states_without_endpoint(states, deployed=bool(deployed_url))
 
-    with provider_under_test(
-        project,
-        env,
-        url=deployed_url,
-        command=args.provider_command,
-        start_timeout=args.start_timeout,
-        name=provider,
-    ) as url:
+    with provider_under_test(cfg, cfg.environ, url=deployed_url, name=provider) as url:
         states_url = explicit_states
-        if not states_url and not deployed_url and project.get("provider", "states-path"):
-            states_url = url + project.get("provider", "states-path")
+        if not states_url and not deployed_url and cfg.states_path:
+            states_url = url + cfg.states_path
         if states and states_url:
             pact.check_state_handlers(states_url, states)
-        elif states:
-            platform.warning(
-                f"the pacts use {len(states)} provider states but no state endpoint is set; "
-                "interactions that need a state may fail (set --states-url)"
-            )
         where = "deployed at" if deployed_url else "started in isolation at"
         with platform.group(f"Verify {provider} {where} {url}"):
             result = pact.verify_provider(
@@ -179,6 +157,27 @@ def _run(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> i
     platform.output("decision", "pass" if result.passed else "fail")
     platform.output("failed", str(len(result.failed)))
     return ExitCode.OK if result.passed else ExitCode.GATE_FAILED
+
+
+def _states_without_endpoint(
+    states: Sequence[pact.ProviderState], *, deployed: bool
+) -> ConfigError:
+    """States in the pacts, nowhere to set them up: the interactions needing them cannot pass."""
+    names = sorted({s.name for s in states})
+    shown = "\n".join(f"  - {json.dumps(n, ensure_ascii=False)}" for n in names[:20])
+    if len(names) > 20:
+        shown += f"\n  ... and {len(names) - 20} more"
+    where = (
+        f"provider-states-url ({_common.how_to_set('provider-states-url')})"
+        if deployed
+        else f"states-path ({_common.how_to_set('states-path')}), or provider-states-url "
+        f"({_common.how_to_set('provider-states-url')})"
+    )
+    return ConfigError(
+        f"the pacts use {len(names)} provider state{'s' if len(names) != 1 else ''} but no "
+        f"provider-state endpoint is configured:\n{shown}",
+        hint=f"set {where}; the endpoint sets each state up before its interaction",
+    )
 
 
 # -- pacts from the Pact Broker (--broker, --pact-url) ----------------------------------------
@@ -207,104 +206,44 @@ class RemoteSource:
         return where + "Results not published (--publish-results is off).\n"
 
 
-def add_broker_source_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``--broker`` / ``--pact-url`` options of ``verify``."""
-    group = parser.add_argument_group(
-        "pacts from the Pact Broker",
-        "credentials come only from PACT_BROKER_TOKEN or PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD",
-    )
-    group.add_argument(
-        "--broker",
-        action="store_true",
-        default=None,
-        help="take the pacts from the Pact Broker by consumer version selectors (env TESTGATE_BROKER)",
-    )
-    group.add_argument(
-        "--pact-url",
-        metavar="URL",
-        help="verify this one pact (the run a broker webhook starts; env TESTGATE_PACT_URL)",
-    )
-    group.add_argument(
-        "--broker-url", metavar="URL", help="the Pact Broker (env PACT_BROKER_BASE_URL)"
-    )
-    group.add_argument(
-        "--consumer-version-selectors",
-        metavar="SELECTORS",
-        help="mainBranch,deployedOrReleased,matchingBranch (the default), branch=NAME, "
-        "environment=NAME, ... or the broker's JSON (env TESTGATE_CONSUMER_VERSION_SELECTORS)",
-    )
-    group.add_argument(
-        "--include-pending",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="pending pacts do not fail the gate (env TESTGATE_INCLUDE_PENDING; default on)",
-    )
-    group.add_argument(
-        "--include-wip-pacts-since",
-        metavar="DATE",
-        help="also verify work-in-progress pacts published since DATE, as pending "
-        "(env TESTGATE_INCLUDE_WIP_PACTS_SINCE)",
-    )
-    group.add_argument(
-        "--provider-version",
-        help="provider version for the results (env TESTGATE_PROVIDER_VERSION or TESTGATE_VERSION; "
-        "default: the git SHA)",
-    )
-    group.add_argument(
-        "--provider-branch",
-        help="provider branch (env TESTGATE_PROVIDER_BRANCH or TESTGATE_BRANCH; default: from CI or git)",
-    )
-    group.add_argument(
-        "--publish-results",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="send the results to the broker (env TESTGATE_PUBLISH_RESULTS; default: on in CI "
-        "on the main branch, TESTGATE_MAIN_BRANCH or the repository default, else main)",
-    )
-    group.add_argument(
-        "--skip-ssl-verification",
-        action="store_true",
-        default=None,
-        help="do not check the broker's TLS certificate (env TESTGATE_SKIP_SSL_VERIFICATION)",
+def _broker_settings(cfg: Settings, platform: Platform, *, required: bool) -> BrokerSettings | None:
+    """The broker's URL, credentials and bounds (secrets only from the environment, masked)."""
+    return _broker.broker_settings(cfg, platform, required=required)
+
+
+def _bounds_for(cfg: Settings, pact_url: str) -> BrokerSettings:
+    """Timeout and retries for fetching ``pact_url`` when no broker is configured."""
+    from testgate.broker import BrokerSettings
+
+    parts = urlsplit(pact_url)
+    return BrokerSettings(
+        url=f"{parts.scheme}://{parts.netloc}",
+        retries=cfg.broker_retries,
+        backoff=cfg.broker_retry_backoff,
+        timeout=cfg.broker_timeout,
+        skip_ssl_verification=bool(cfg.skip_ssl_verification),
     )
 
 
-def broker_source(
-    args: argparse.Namespace, env: Mapping[str, str], platform: Platform, provider: str
-) -> RemoteSource | None:
-    """The broker or pact-URL source ``verify`` should use, or ``None`` for local pact files."""
-    pact_url = resolve(args.pact_url, env, "TESTGATE_PACT_URL")
-    use_broker = parse_bool(resolve(args.broker, env, "TESTGATE_BROKER", False), "TESTGATE_BROKER")
+def broker_source(cfg: Settings, platform: Platform, provider: str) -> RemoteSource | None:
+    """The broker or pact-URL source ``verify`` should use, or ``None`` for local pact files.
+
+    The provider version and branch default to the build's commit and branch; results are
+    published by default from CI builds of the default branch (see ``publish-results``).
+    """
+    pact_url, use_broker = cfg.pact_url, cfg.broker
     if not pact_url and not use_broker:
         return None
     if pact_url and use_broker:
         raise ConfigError(
-            "--broker and --pact-url are two different sources: choose one",
+            f"{_common.spelled('broker')} and {_common.spelled('pact-url')} are two different "
+            "sources: choose one",
             hint="--pact-url for the run a webhook starts, --broker for the regular build",
         )
-    settings = settings_from(args, env, platform, required=use_broker)
-    ctx = detect_ci_context(env)
-    # TESTGATE_VERSION/TESTGATE_BRANCH: what the GitLab and Jenkins templates set in a provider job.
-    version = resolve(
-        args.provider_version,
-        env,
-        "TESTGATE_PROVIDER_VERSION",
-        env.get("TESTGATE_VERSION"),
-        ctx.sha,
-    )
-    branch = resolve(
-        args.provider_branch,
-        env,
-        "TESTGATE_PROVIDER_BRANCH",
-        env.get("TESTGATE_BRANCH"),
-        ctx.branch,
-    )
-    main_branch = env.get("TESTGATE_MAIN_BRANCH") or None
-    publish_default = ctx.is_ci and branch == (main_branch or ctx.default_branch or "main")
-    publish = parse_bool(
-        resolve(args.publish_results, env, "TESTGATE_PUBLISH_RESULTS", publish_default),
-        "TESTGATE_PUBLISH_RESULTS",
-    )
+    from testgate import broker
+
+    settings = _broker_settings(cfg, platform, required=use_broker)
+    version, branch, publish = cfg.provider_version, cfg.provider_branch, cfg.publish_results
     if publish and settings is None:
         raise ConfigError(
             "results cannot be published without a broker (PACT_BROKER_BASE_URL)",
@@ -312,19 +251,22 @@ def broker_source(
         )
     if publish and not version:
         raise ConfigError(
-            'publishing results needs "provider-version" (--provider-version or env '
-            "TESTGATE_PROVIDER_VERSION), and git gave no SHA",
+            f'publishing results needs "provider-version" ({_common.how_to_set("provider-version")}), '
+            "and git gave no SHA",
             hint="pass --provider-version or --no-publish-results",
         )
+    build_url = cfg.build.build_url
 
     def configure(verifier: Any) -> Any:
         if publish:
-            verifier.set_publish_options(version=str(version), url=ctx.build_url, branch=branch)
+            verifier.set_publish_options(version=str(version), url=build_url, branch=branch)
         return verifier
 
     if pact_url:
         return RemoteSource(
-            source=lambda v: broker.add_pact_url_source(v, str(pact_url), settings),
+            source=lambda v: broker.add_pact_url_source(
+                v, str(pact_url), settings or _bounds_for(cfg, str(pact_url))
+            ),
             configure=configure,
             description=f"one pact from {pact_url}",
             publish=publish,
@@ -332,18 +274,8 @@ def broker_source(
             provider_branch=branch,
         )
     assert settings is not None
-    wip_raw = resolve(args.include_wip_pacts_since, env, "TESTGATE_INCLUDE_WIP_PACTS_SINCE")
-    try:
-        wip = date.fromisoformat(str(wip_raw)) if wip_raw else None
-    except ValueError:
-        raise ConfigError(
-            f"include-wip-pacts-since must be a date (YYYY-MM-DD), not {wip_raw!r}",
-            hint="for example --include-wip-pacts-since 2026-01-01",
-        ) from None
-    selectors = broker.parse_selectors(
-        resolve(args.consumer_version_selectors, env, "TESTGATE_CONSUMER_VERSION_SELECTORS") or ""
-    )
-
+    wip = cfg.include_wip_pacts_since
+    selectors = broker.parse_selectors(cfg.consumer_version_selectors or "")
     if any(s.get("matchingBranch") for s in selectors) and not branch:
         platform.warning(
             "matchingBranch selects nothing without a provider branch (--provider-branch)"
@@ -351,15 +283,13 @@ def broker_source(
     options = broker.BrokerVerificationOptions(
         settings=settings,
         selectors=selectors,
-        include_pending=parse_bool(
-            resolve(args.include_pending, env, "TESTGATE_INCLUDE_PENDING", True),
-            "TESTGATE_INCLUDE_PENDING",
-        ),
+        include_pending=cfg.include_pending,
         include_wip_since=wip,
         provider_version=version,
         provider_branch=branch,
         publish_results=publish,
-        build_url=ctx.build_url,
+        build_url=build_url,
+        provider=provider,
     )
     names = ", ".join(json.dumps(s, separators=(",", ":")) for s in selectors)
     return RemoteSource(

@@ -14,126 +14,90 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from testgate import broker
-from testgate.commands._broker import add_broker_arguments, require, settings_from
-from testgate.commands._common import make_parser, run
-from testgate.config import resolve
-from testgate.errors import ExitCode
+from testgate.commands import _common
+from testgate.commands._broker import GROUPS, broker_settings, broker_uses
+from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
+from testgate.settings import CommandSpec, Settings, setting, use
+from testgate.settings import build_parser as build_spec_parser
 
 HELP = "create or update the webhook that verifies a changed pact in the provider's CI"
 
-EXAMPLES = """\
+SPEC = CommandSpec(
+    name="webhook",
+    help=HELP,
+    description="Create or update (by a stable UUID) the Pact Broker webhook for "
+    "contract_requiring_verification_published. Tokens come only from the environment "
+    "(webhook-token, and webhook-user for Jenkins).",
+    examples="""\
   TESTGATE_WEBHOOK_TOKEN=... testgate webhook ensure --provider inventory-api \\
       --target github --repository acme/inventory-api
   TESTGATE_WEBHOOK_TOKEN=<trigger token> testgate webhook ensure --provider inventory-api \\
       --target gitlab --project 1234 --ref main
   TESTGATE_WEBHOOK_USER=ci TESTGATE_WEBHOOK_TOKEN=<api token> testgate webhook ensure \\
       --provider inventory-api --target jenkins --jenkins-url https://ci.example.com \\
-      --job team/inventory-verify
-"""
-
-_TARGET_BY_PLATFORM = {"github": "github", "gitlab": "gitlab", "jenkins": "jenkins"}
+      --job team/inventory-verify""",
+    uses=(
+        use("provider", required=True, help="provider whose pacts trigger it"),
+        use("consumer", help="only this consumer's pacts (not read from testgate.toml)"),
+        use("webhook-target"),
+        use("repository"),
+        use("github-api-url"),
+        use("gitlab-project"),
+        use("gitlab-url"),
+        use("ref", default="main", help="GitLab ref to run the pipeline on"),
+        use("jenkins-url"),
+        use("jenkins-job"),
+        use("webhook-uuid"),
+        use("webhook-token"),
+        use("webhook-user"),
+        *broker_uses(),
+    ),
+    actions=("ensure",),
+    groups=GROUPS,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``webhook`` options."""
-    parser = make_parser(
-        "webhook",
-        "Create or update (by a stable UUID) the Pact Broker webhook for "
-        "contract_requiring_verification_published. Tokens come only from "
-        "TESTGATE_WEBHOOK_TOKEN (and TESTGATE_WEBHOOK_USER for Jenkins).",
-        EXAMPLES,
-    )
-    parser.add_argument("action", choices=["ensure"], help="what to do")
-    parser.add_argument(
-        "--provider", help="provider whose pacts trigger it (env TESTGATE_PROVIDER)"
-    )
-    parser.add_argument("--consumer", help="only this consumer's pacts (env TESTGATE_CONSUMER)")
-    parser.add_argument(
-        "--target",
-        choices=broker.WEBHOOK_TARGETS,
-        help="CI system to start (env TESTGATE_WEBHOOK_TARGET; default: the current platform)",
-    )
-    parser.add_argument(
-        "--repository",
-        metavar="OWNER/NAME",
-        help="GitHub repository (env TESTGATE_REPOSITORY; default GITHUB_REPOSITORY)",
-    )
-    parser.add_argument(
-        "--github-api-url",
-        metavar="URL",
-        help="GitHub API (env TESTGATE_GITHUB_API_URL; default GITHUB_API_URL or https://api.github.com)",
-    )
-    parser.add_argument(
-        "--project", help="GitLab project id or path (env TESTGATE_PROJECT; default CI_PROJECT_ID)"
-    )
-    parser.add_argument(
-        "--gitlab-url",
-        metavar="URL",
-        help="GitLab server (env TESTGATE_GITLAB_URL; default CI_SERVER_URL or https://gitlab.com)",
-    )
-    parser.add_argument(
-        "--ref", help="GitLab ref to run the pipeline on (env TESTGATE_REF; default main)"
-    )
-    parser.add_argument(
-        "--jenkins-url",
-        metavar="URL",
-        help="Jenkins (env TESTGATE_JENKINS_URL; default JENKINS_URL)",
-    )
-    parser.add_argument(
-        "--job", help="Jenkins job path, e.g. team/inventory-verify (env TESTGATE_JOB)"
-    )
-    parser.add_argument("--uuid", help="webhook UUID (env TESTGATE_WEBHOOK_UUID; default: derived)")
-    add_broker_arguments(parser)
-    return parser
+    return build_spec_parser(SPEC)
 
 
-def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> int:
-    settings = settings_from(args, env, platform)
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
+    """Run ``testgate webhook``."""
+    return _common.execute(SPEC, argv, environ, _run)
+
+
+def _run(cfg: Settings, platform: Platform) -> int:
+    settings = broker_settings(cfg, platform)
     assert settings is not None
-    token = env.get("TESTGATE_WEBHOOK_TOKEN") or None
-    if token:
-        platform.mask(token)
-    provider = resolve(args.provider, env, "TESTGATE_PROVIDER")
-    target = resolve(
-        args.target, env, "TESTGATE_WEBHOOK_TARGET", _TARGET_BY_PLATFORM.get(platform.name)
+    target = cfg.webhook_target or (
+        platform.name if platform.name in broker.WEBHOOK_TARGETS else None
     )
-    require(
-        {
-            "provider": (provider, "TESTGATE_PROVIDER"),
-            "target": (target, "TESTGATE_WEBHOOK_TARGET"),
-        }
-    )
+    if not target:
+        s = setting("webhook-target")
+        raise ConfigError(
+            f"webhook-target is required off CI ({s.flag} or env {s.env})",
+            hint=f"one of {', '.join(broker.WEBHOOK_TARGETS)}: the CI system that verifies",
+        )
+    # [consumer] name in testgate.toml is this repository's own consumer, not a filter.
+    consumer = cfg.consumer if cfg.source("consumer") != "testgate.toml" else None
     spec = broker.build_webhook(
         str(target),
-        provider=str(provider),
-        consumer=resolve(args.consumer, env, "TESTGATE_CONSUMER"),
-        token=token,
-        repository=resolve(
-            args.repository, env, "TESTGATE_REPOSITORY", env.get("GITHUB_REPOSITORY")
-        ),
-        github_api_url=resolve(
-            args.github_api_url,
-            env,
-            "TESTGATE_GITHUB_API_URL",
-            env.get("GITHUB_API_URL"),
-            "https://api.github.com",
-        ),
-        gitlab_url=resolve(
-            args.gitlab_url,
-            env,
-            "TESTGATE_GITLAB_URL",
-            env.get("CI_SERVER_URL"),
-            "https://gitlab.com",
-        ),
-        project=resolve(args.project, env, "TESTGATE_PROJECT", env.get("CI_PROJECT_ID")),
-        jenkins_url=resolve(args.jenkins_url, env, "TESTGATE_JENKINS_URL", env.get("JENKINS_URL")),
-        job=resolve(args.job, env, "TESTGATE_JOB"),
-        jenkins_user=env.get("TESTGATE_WEBHOOK_USER") or None,
-        ref=resolve(args.ref, env, "TESTGATE_REF", "main"),
-        uuid_value=resolve(args.uuid, env, "TESTGATE_WEBHOOK_UUID"),
+        provider=str(cfg.provider),
+        consumer=consumer,
+        token=cfg.webhook_token,
+        repository=cfg.build.repository,
+        github_api_url=cfg.github_api_url,
+        gitlab_url=cfg.gitlab_url,
+        project=cfg.gitlab_project,
+        jenkins_url=cfg.jenkins_url,
+        job=cfg.jenkins_job,
+        jenkins_user=cfg.webhook_user,
+        ref=cfg.ref,
+        uuid_value=cfg.webhook_uuid,
     )
-    broker.ensure_webhook(settings, spec, env)
+    broker.ensure_webhook(settings, spec, cfg.environ)
     platform.summary(
         "## Pact Broker webhook\n\n"
         f"`{spec.uuid}`: on {broker.WEBHOOK_EVENT} for `{spec.provider}`"
@@ -142,11 +106,6 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     )
     platform.output("webhook-uuid", spec.uuid)
     return ExitCode.OK
-
-
-def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    """Run ``testgate webhook``."""
-    return run(build_parser(), argv, environ, _body)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,58 @@
-"""The interface every platform adapter implements, with plain-text defaults."""
+"""The interface every platform adapter implements, with plain-text defaults.
+
+Untrusted text stays text. Everything a command hands to an adapter (test names, failure
+messages, captured output of child tools, pact descriptions, broker answers) goes through
+one path, :meth:`Platform._emit`: secrets are redacted, control characters that would
+redraw or erase a line (a raw CR, ESC sequences other than colours, backspace, C1 controls)
+are written out visibly (``\\r``, ``\\x1b``), and the adapter adds what its CI needs on top
+(GitHub: a ``stop-commands`` fence, see :mod:`testgate.platforms.github`). A GitLab section
+marker needs a raw CR and ESC, so it cannot survive this either.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
 from testgate.buildinfo import BuildInfo, GitRunner, truthy, with_git
+from testgate.errors import ConfigError
+
+# ESC [ params m: colours and bold, kept (pytest --color=yes, the Pact core's colours);
+# any other control character is shown, not obeyed.
+_UNSAFE = re.compile(r"(\x1b\[[0-9;]*m)|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NAMED = {"\r": "\\r", "\x1b": "\\x1b", "\x08": "\\b", "\x0b": "\\v", "\x0c": "\\f", "\x00": "\\0"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if match.group(1) is not None and "8" not in match.group(1)[2:-1].split(";"):
+        return text  # a colour; parameter 8 ("conceal") would hide text, so it is shown
+    char = text[0]
+    return _NAMED.get(char, f"\\x{ord(char):02x}") + text[1:]
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character but LF, TAB and colour codes written out.
+
+    A raw CR (which redraws the line: ``FAILED\\rPASSED`` shows PASSED), ESC sequences
+    (erase line, cursor moves, hyperlinks, GitLab's ``\\e[0K``), backspace and C1 controls
+    (NEL) become visible escapes such as ``\\r`` and ``\\x1b``. CRLF line ends become LF.
+    """
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_shown, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (a group title, a file name in a message)."""
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
 
 
 class Platform:
@@ -21,6 +64,8 @@ class Platform:
     """
 
     name = "local"
+    comment_limit: int | None = None
+    """Characters a pull/merge request comment may hold; None where testgate cannot comment."""
 
     def __init__(
         self,
@@ -36,27 +81,19 @@ class Platform:
     # -- what commands call -------------------------------------------------
     def info(self, message: str) -> None:
         """Print a line of progress or result for a person reading the log."""
-        print(self.redact(message), file=self.stdout, flush=True)
+        self._emit(message, self.stdout)
 
     def warning(self, message: str, file: str | None = None, line: int | None = None) -> None:
         """Report something worth attention that does not decide the result."""
-        print(
-            f"warning: {self.redact(_where(file, line))}{self.redact(message)}",
-            file=self.stderr,
-            flush=True,
-        )
+        self._emit(f"warning: {_where(file, line)}{message}", self.stderr)
 
     def error(self, message: str, file: str | None = None, line: int | None = None) -> None:
         """Report an error (a failed test, a bad input) with its location if known."""
-        print(
-            f"error: {self.redact(_where(file, line))}{self.redact(message)}",
-            file=self.stderr,
-            flush=True,
-        )
+        self._emit(f"error: {_where(file, line)}{message}", self.stderr)
 
     def summary(self, markdown: str) -> None:
         """Publish the job summary (Markdown). Locally it is printed."""
-        print(self.redact(markdown), file=self.stdout, flush=True)
+        self._emit(markdown, self.stdout)
 
     def output(self, name: str, value: str) -> None:
         """Expose a named value to later jobs or steps. Locally nothing reads it."""
@@ -69,8 +106,34 @@ class Platform:
     @contextlib.contextmanager
     def group(self, title: str) -> Iterator[None]:
         """A collapsible section of the log."""
-        print(f"== {title}", file=self.stdout, flush=True)
+        self._emit(f"== {one_line(title)}", self.stdout)
         yield
+
+    def upsert_comment(self, body_markdown: str, marker: str, *, number: int | None = None) -> str:
+        """Create or update the one pull/merge request comment found by ``marker``.
+
+        Returns the comment's URL. Only GitHub and GitLab have one; see their adapters.
+
+        Raises:
+            ConfigError: this platform has no pull request comments.
+        """
+        raise ConfigError(
+            f"pull request comments need GitHub or GitLab; this is {self.name}",
+            hint="run testgate ci comment in a GitHub pull request or GitLab merge request "
+            "pipeline (or set --platform)",
+        )
+
+    def comment_max_size(self, marker: str) -> int:
+        """UTF-8 bytes the body of a comment may take (for ``render_report_md(max_size=)``).
+
+        The platform's limit in characters, less the hidden marker line; a byte budget never
+        exceeds the same number of characters.
+        """
+        if self.comment_limit is None:
+            raise ConfigError(f"pull request comments need GitHub or GitLab; this is {self.name}")
+        from testgate.platforms.rest import comment_marker
+
+        return self.comment_limit - len(comment_marker(marker)) - 1
 
     # -- helpers ------------------------------------------------------------
     def redact(self, text: str) -> str:
@@ -78,6 +141,14 @@ class Platform:
         for secret in self._masked:
             text = text.replace(secret, "***")
         return text
+
+    def safe(self, text: str) -> str:
+        """Untrusted ``text`` as this adapter prints it: redacted, control characters shown."""
+        return printable(self.redact(text))
+
+    def _emit(self, text: str, stream: TextIO) -> None:
+        """The one way untrusted text reaches the log (subclasses add their CI's defence)."""
+        print(self.safe(text), file=stream, flush=True)
 
     def reports_dir(self) -> Path:
         """Where files meant for people (summaries, outputs) are written."""
@@ -106,4 +177,5 @@ class Platform:
 def _where(file: str | None, line: int | None) -> str:
     if not file:
         return ""
+    file = one_line(file)
     return f"{file}:{line}: " if line else f"{file}: "

@@ -1,11 +1,20 @@
-"""Jenkins: plain console text plus files the shared library archives."""
+"""Jenkins: plain console text plus files the shared library archives.
+
+Untrusted text is printed with its control characters shown (a raw CR would redraw the
+line; ESC starts Jenkins' hidden console notes and terminal sequences).
+"""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from testgate.buildinfo import BuildInfo, first
 from testgate.platforms.base import Platform
+
+if TYPE_CHECKING:
+    from testgate.platforms.rest import WebhookRequest
 
 
 class JenkinsPlatform(Platform):
@@ -23,13 +32,59 @@ class JenkinsPlatform(Platform):
             self.reports_dir() / f"{self.job_name()}.md",
             markdown if markdown.endswith("\n") else markdown + "\n",
         )
-        print(markdown, file=self.stdout, flush=True)
+        self._emit(markdown, self.stdout)
 
     def output(self, name: str, value: str) -> None:
         key = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-        flat = self.redact(value).replace("\\", "\\\\").replace("\n", "\\n")
+        # java.util.Properties ends a line at CR as well as LF: escape both.
+        flat = self.redact(value).replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
         self._append(self.reports_dir() / "testgate-outputs.properties", f"{key}={flat}\n")
 
+    # -- webhooks ---------------------------------------------------------------------------
+    @classmethod
+    def webhook_request(
+        cls,
+        *,
+        jenkins_url: str | None,
+        job: str | None,
+        user: str | None,
+        token: str | None,
+        parameters: dict[str, str],
+    ) -> WebhookRequest:
+        """``POST {job}/buildWithParameters?NAME=value`` with a Jenkins user and API token.
+
+        Parameter values are put in the query as given (a broker template such as
+        ``${pactbroker.pactUrl}`` is filled in by the broker).
+
+        Raises:
+            ConfigError: the URL, the job or the credentials are missing (all named at once).
+        """
+        from testgate.platforms.rest import WebhookRequest, missing_webhook_settings
+
+        missing = []
+        if not jenkins_url:
+            missing.append('"jenkins-url" (env TESTGATE_JENKINS_URL)')
+        if not job:
+            missing.append('"job" (job path, e.g. team/provider-verify; env TESTGATE_JOB)')
+        if not token or not user:
+            missing.append(
+                "TESTGATE_WEBHOOK_USER and TESTGATE_WEBHOOK_TOKEN (a Jenkins user and API token)"
+            )
+        if missing:
+            raise missing_webhook_settings("jenkins", missing)
+        job_path = "/".join(
+            f"job/{quote(part, safe='')}" for part in str(job).strip("/").split("/")
+        )
+        query = "&".join(f"{name}={value}" for name, value in parameters.items())
+        return WebhookRequest(
+            f"{str(jenkins_url).rstrip('/')}/{job_path}/buildWithParameters"
+            + (f"?{query}" if query else ""),
+            "POST",
+            user=f"{user}:{token}",
+            secrets=(str(token),),
+        )
+
+    # -- the build identity -------------------------------------------------------------
     def _ci_build_info(self) -> BuildInfo:
         env = self.environ
         # Multibranch pipelines: BRANCH_NAME (PR-12 for a pull request, whose source is

@@ -2,17 +2,22 @@
 
 It shows the totals, failures with their messages, flaky and quarantined tests,
 the slowest tests and the trend chart (inline SVG). Inline CSS with a fluid
-grid keeps it readable on a phone and on a wide screen. The report engineer's
-``testgate report --html`` can call :func:`render_html` with the report alone.
+grid keeps it readable on a phone and on a wide screen. ``testgate report --html``
+calls :func:`render_html` with the report alone. Every value is HTML-escaped, and
+only an http(s) URL becomes a link.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from testgate.history import Trend, render_trend_svg, sparkline
+from testgate.render.svg import render_trend_svg
+from testgate.render.text import http_url, sparkline
+
+if TYPE_CHECKING:  # pragma: no cover
+    from testgate.history.model import Trend
 
 _CSS = """
 :root { color-scheme: light; --ok:#1a7f37; --bad:#cf222e; --warn:#9a6700; --mute:#57606a;
@@ -138,8 +143,10 @@ def render_html(
             meta.append(f"commit <code>{_e(last.commit[:12])}</code>")
         if last.branch:
             meta.append(f"branch {_e(last.branch)}")
-        if last.pipeline_url:
+        if http_url(last.pipeline_url):  # only http(s) becomes a link: never javascript:
             meta.append(f'<a href="{_e(last.pipeline_url)}">pipeline</a>')
+        elif last.pipeline_url:
+            meta.append(f"pipeline <code>{_e(last.pipeline_url)}</code>")
     if meta:
         parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
     reasons = [str(r) for r in report.get("reasons") or ()]

@@ -1,4 +1,4 @@
-"""Pure renderers: the report JSON, the Markdown summary and the console text.
+"""The report's renderers: the report JSON, the Markdown summary and the console text.
 
 Nothing here writes files or prints; the ``report`` command does.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 from testgate.gate import REPORT_SCHEMA
 from testgate.model import Failure, FileResult, GateDecision, Quarantined, Report
+from testgate.render.markdown import code_block, md_code, md_text
 
 DEFAULT_MAX_SIZE = 1024 * 1024 - 1024
 """Bytes: just under GitHub's 1 MiB job-summary limit (a bigger summary is dropped whole)."""
@@ -253,23 +254,6 @@ def console_text(
 _ICON = {"pass": "✅", "fail": "❌", "error": "⚠️"}
 
 
-def _md_escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
-    )
-
-
-def _code_block(text: str) -> str:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}\n{text}\n{fence}"
-
-
 def _cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -293,13 +277,13 @@ def _failure_md(failure: Failure, excused: frozenset[str], detail_chars: int) ->
     loc = ""
     if failure.file:
         line = f":{failure.line}" if failure.line else ""
-        loc = f" — `{_md_escape(failure.file)}{line}`"
-    summary = f"<b>{failure.outcome}</b> {_md_escape(failure.id)}{tag}{loc}"
+        loc = f" — {md_code(failure.file + line, table=False)}"
+    summary = f"<b>{failure.outcome}</b> {md_text(failure.id)}{tag}{loc}"
     body = failure.message
     if failure.details and failure.details != failure.message:
         body = f"{failure.message}\n\n{failure.details}" if failure.message else failure.details
     if detail_chars and body:
-        block = _code_block(_cut(body, detail_chars))
+        block = code_block(_cut(body, detail_chars))
         return f"<details><summary>{summary}</summary>\n\n{block}\n\n</details>"
     return f"- {summary}"
 
@@ -324,7 +308,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
             _Section(
                 "### Why it did not pass",
                 decision.reasons,
-                lambda r: f"- {_md_escape(r)}",
+                lambda r: f"- {md_text(r)}",
                 "reasons",
             )
         )
@@ -332,7 +316,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
 
         def bad_file(f: FileResult) -> str:
             where = f"{f.path}:{f.line}" if f.line else f.path
-            return f"- `{_md_escape(where)}`: {_md_escape(f.error or '')}"
+            return f"- {md_code(where, table=False)}: {md_text(f.error or '')}"
 
         out.append(
             _Section("### Unreadable reports", report.file_errors, bad_file, "unreadable reports")
@@ -351,7 +335,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
             _Section(
                 "### Suite-level errors",
                 report.suite_errors,
-                lambda e: f"- `{_md_escape(e.report)}`: {_md_escape(e.message)}",
+                lambda e: f"- {md_code(e.report, table=False)}: {md_text(e.message)}",
                 "suite-level errors",
             )
         )
@@ -371,7 +355,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
                     _Section(
                         f"**{title}**",
                         ids,
-                        lambda i: f"- {_md_escape(i)}",
+                        lambda i: f"- {md_text(i)}",
                         f"{title.lower()} tests",
                     )
                 )
@@ -380,7 +364,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
             _Section(
                 f"### Flaky ({len(report.flaky)})",
                 report.flaky,
-                lambda f: f"- {_md_escape(f.id)} ({f.attempts} attempts)",
+                lambda f: f"- {md_text(f.id)} ({f.attempts} attempts)",
                 "flaky tests",
             )
         )
@@ -388,7 +372,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
 
         def quarantined(q: Quarantined) -> str:
             expires = f"{q.expires} (expired)" if q.expired else q.expires
-            return f"| {_md_escape(q.id)} | {_md_escape(q.owner)} | {_md_escape(q.reason)} | {expires} |"
+            return f"| {md_text(q.id)} | {md_text(q.owner)} | {md_text(q.reason)} | {expires} |"
 
         out.append(
             _Section(
@@ -406,7 +390,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
             _Section(
                 f"### Warnings ({len(warnings)})",
                 warnings[:MD_WARNINGS],
-                lambda w: f"- {_md_escape(w)}",
+                lambda w: f"- {md_text(w)}",
                 "warnings",
                 f"- … {more} more in the JSON report" if more > 0 else "",
             )
@@ -416,7 +400,7 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
             _Section(
                 "### Slowest tests\n\n| test | time |\n|---|---:|",
                 report.slowest,
-                lambda s: f"| {_md_escape(s[0])} | {_fmt_time(s[1])} |",
+                lambda s: f"| {md_text(s[0])} | {_fmt_time(s[1])} |",
                 "slowest tests",
                 table=True,
             )
@@ -432,7 +416,11 @@ def _cut_note(sections: list[_Section], cap: int | None, ctx: RenderContext) -> 
     ]
     if not notes:
         return ""
-    where = f" The full report is in `{ctx.full_report}`." if ctx.full_report else ""
+    where = (
+        f" The full report is in {md_code(ctx.full_report, table=False)}."
+        if ctx.full_report
+        else ""
+    )
     return f"\n\n_Shortened to fit the size limit ({'; '.join(notes)}).{where}_"
 
 
@@ -515,7 +503,7 @@ def render_report_md(
         if chars == 0 or low > 0:
             return _compose(head, sections, low, ctx)
     # Still too big (a tiny limit): the headline and where to look.
-    where = f" Full report: `{ctx.full_report}`." if ctx.full_report else ""
+    where = f" Full report: {md_code(ctx.full_report, table=False)}." if ctx.full_report else ""
     text = (
         f"## {_ICON[decision.decision]} Test report: {_verdict(decision, ctx.dry_run)}\n\n"
         f"{totals_line(report, decision)}\n\n_Summary too large for {max_size} bytes.{where}_\n"
