@@ -664,26 +664,35 @@ def check_url(text: str) -> str:
 
 
 def check_output_file(path: Path) -> None:
-    """Refuse an output path that is a folder or not a regular file, or whose folder is not
-    writable: checked before any work, with a probe file created exclusively (never follows a
-    link, never touches the target)."""
+    """Refuse an output path that is a folder or not a regular file, or whose folder cannot be
+    written or created: checked before any work and without doing any (no folder is created;
+    a probe file, created exclusively in the nearest existing folder, never follows a link and
+    never touches the target)."""
     if path.is_dir():
         raise _Invalid("is a folder, not a file")
     if path.exists() and not path.is_file():
         raise _Invalid("exists and is not a regular file (a device, FIFO or socket)")
     folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _Invalid(f"cannot create its folder {folder}: {exc.strerror or exc}") from None
-    if not folder.is_dir():
-        raise _Invalid(f"its folder {folder} is not a folder")
-    probe = folder / f".testgate-probe-{os.urandom(8).hex()}"
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise _Invalid(
+            f"its folder {folder} is not a folder"
+            if existing == folder
+            else f"cannot create its folder {folder}: {existing} is not a folder"
+        )
+    probe = existing / f".testgate-probe-{os.urandom(8).hex()}"
     try:
         # O_EXCL: never follows a planted link, never touches an existing file.
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        raise _Invalid(f"its folder {folder} cannot be written: {exc.strerror or exc}") from None
+        reason = exc.strerror or str(exc)
+        raise _Invalid(
+            f"its folder {folder} cannot be written: {reason}"
+            if existing == folder
+            else f"cannot create its folder {folder}: {existing} cannot be written ({reason})"
+        ) from None
     os.close(fd)
     os.unlink(probe)
 

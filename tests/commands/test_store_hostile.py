@@ -77,7 +77,10 @@ def test_report_json_to_a_device_is_exit_2_and_leaves_the_device_node(
         before.st_rdev,
     )
     err = capsys.readouterr().err
-    assert f"cannot write JSON report {node}: it is a " in err
+    # report is on the settings model: its outputs are checked before any work is done
+    assert (
+        f"--json exists and is not a regular file (a device, FIFO or socket) (got '{node}')" in err
+    )
     assert "internal error" not in err
 
 
@@ -89,7 +92,8 @@ def test_markdown_to_a_folder_is_exit_2_and_the_folder_is_kept(
     (folder / "keep.md").write_text("mine")
     assert report.main([str(junit), "--markdown", str(folder)], clean_environ) == 2
     assert (folder / "keep.md").read_text() == "mine"
-    assert f"cannot write Markdown summary {folder}: it is a folder" in capsys.readouterr().err
+    # checked before any work by the settings loader (report is on the settings model)
+    assert f"--markdown is a folder, not a file (got '{folder}')" in capsys.readouterr().err
 
 
 def test_report_json_on_a_full_disk_is_exit_3_naming_the_path(
@@ -177,8 +181,15 @@ def test_only_http_pipeline_urls_become_links_in_the_html_page(
     tmp_path, report_json, clean_environ, url, linked
 ) -> None:
     path = tmp_path / "h.json"
-    record = ["record", "--report", str(report_json), "--history", str(path)]
-    assert history.main([*record, "--pipeline-url", url, "--no-summary"], clean_environ) == 0
+    record = ["record", "--report", str(report_json), "--history", str(path), "--no-summary"]
+    # --pipeline-url is the build-url setting, an http(s) URL: anything else is refused at once
+    flag = history.main([*record, "--pipeline-url", url], clean_environ)
+    assert flag == (0 if linked else 2)
+    if (
+        not linked
+    ):  # a CI's own variable is not checked by the settings: the page still must not link it
+        ci = {**clean_environ, "GITLAB_CI": "true", "CI_JOB_URL": url}
+        assert history.main(record, ci) == 0
     out = tmp_path / "page.html"
     assert history.main(["html", "--history", str(path), "--out", str(out)], clean_environ) == 0
     page = out.read_text()
