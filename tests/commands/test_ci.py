@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 from testgate.commands import ci
-from testgate.platforms.github import GitHubPlatform
-from testgate.platforms.gitlab import GitLabPlatform
 from testgate.settings_table import SETTINGS
 
 PASSING = """<?xml version="1.0" encoding="UTF-8"?>
@@ -233,29 +231,39 @@ def test_an_unwritable_reports_folder_is_exit_2_before_any_work(tmp_path, job, c
 # -- ci comment -----------------------------------------------------------------------------
 
 
-class FakeComments:
-    """The double of Platform.upsert_comment (the REST clients land from branch `platforms`)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, str]] = []
-
-    def install(self, monkeypatch, cls, limit: int) -> None:
-        fake = self
-
-        def upsert_comment(self, body_markdown: str, marker: str) -> str:
-            fake.calls.append((self.name, body_markdown, marker))
-            return f"https://example.test/{self.name}/comments/1"
-
-        monkeypatch.setattr(cls, "comment_limit", limit, raising=False)
-        monkeypatch.setattr(cls, "upsert_comment", upsert_comment, raising=False)
+GH_TOKEN = "ghs_fake_installation_token_0123456789"
+GL_TOKEN = "glpat-fake-project-token-0123456789"
 
 
 @pytest.fixture
-def comments(monkeypatch) -> FakeComments:
-    fake = FakeComments()
-    fake.install(monkeypatch, GitHubPlatform, 65_536)
-    fake.install(monkeypatch, GitLabPlatform, 1_000_000)
-    return fake
+def gh():
+    """GitHub's issue comments API (tests/fake_github), reached by the real REST client."""
+    from fake_github import FakeGitHub
+
+    with FakeGitHub() as server:
+        server.add_repo("org/svc", pulls=(12,))
+        server.add_token(GH_TOKEN, "github-actions[bot]", bot=True, installation=True)
+        yield server
+
+
+@pytest.fixture
+def gl():
+    """GitLab's merge request notes API (tests/fake_gitlab)."""
+    from fake_gitlab import FakeGitLab
+
+    with FakeGitLab() as server:
+        server.add_project(42, "org/svc", merge_requests=(5,))
+        server.add_token(GL_TOKEN, "project_42_bot_1")
+        yield server
+
+
+def pull_request(job: dict[str, str], gh) -> dict[str, str]:
+    return {
+        **job,
+        "GITHUB_REF": "refs/pull/12/merge",
+        "GITHUB_API_URL": gh.url,
+        "GITHUB_TOKEN": GH_TOKEN,
+    }
 
 
 def many_failures(n: int) -> str:
@@ -266,53 +274,79 @@ def many_failures(n: int) -> str:
     return f'<testsuite name="s">{cases}</testsuite>'
 
 
-def test_comment_on_a_pull_request_fits_githubs_limit(tmp_path, job, comments, capsys):
+def test_comment_on_a_pull_request_fits_githubs_limit_and_is_updated_in_place(
+    tmp_path, job, gh, capsys
+):
+    from testgate.platforms.rest import comment_marker
+
     junit(tmp_path, many_failures(3000))
     assert ci.main(["report", "--max-size", str(2 * 1024 * 1024)], job) == 1
     full = (tmp_path / "reports" / "testgate-report.md").read_text()
     assert len(full) > 65_536  # the job summary is bigger than a comment may be
-    pr = {**job, "GITHUB_REF": "refs/pull/12/merge", "GITHUB_REF_NAME": "12/merge"}
-    assert ci.main(["comment"], pr) == 0
-    [(platform, body, marker)] = comments.calls
-    assert (platform, marker) == ("github", "testgate-report")
-    assert len(body) <= 65_536 - 256  # room for the marker line the adapter adds
-    assert body.startswith("## ❌ Test report: FAIL")
+    env = pull_request(job, gh)
+    assert ci.main(["comment"], env) == 0
+    [comment] = gh.comments_on("org/svc", 12)
+    body = comment["body"]
+    assert len(body) <= 65_536  # GitHub's limit, the marker line included
+    assert body.startswith(comment_marker("testgate-report") + "\n## ❌ Test report: FAIL")
     assert "showing" in body
     assert "The full report is in `testgate-report.json`" in body
-    assert outputs(tmp_path)["comment-url"] == "https://example.test/github/comments/1"
+    url = outputs(tmp_path)["comment-url"]
+    assert url.endswith(f"#issuecomment-{comment['id']}")
+    assert GH_TOKEN not in capsys.readouterr().out.replace(f"::add-mask::{GH_TOKEN}", "")
+
+    junit(tmp_path, PASSING, "api.xml")  # the next push fixes the tests
+    assert ci.main(["report"], job) == 0
+    assert ci.main(["comment"], env) == 0
+    [comment] = gh.comments_on("org/svc", 12)  # the same comment, updated
+    assert comment["body"].split("\n")[1] == "## ✅ Test report: PASS"
 
 
-def test_comment_keeps_the_gates_decision_and_marker(tmp_path, job, comments):
+def test_comment_keeps_the_gates_decision_on_a_merge_request(tmp_path, job, gl):
+    from testgate.platforms.rest import comment_marker
+
     junit(tmp_path, FAILING)
     assert ci.main(["report", "--dry-run"], job) == 0
     mr = {
         "PATH": job["PATH"],
         "TESTGATE_REPORTS_DIR": job["TESTGATE_REPORTS_DIR"],
         "GITLAB_CI": "true",
+        "CI_API_V4_URL": gl.url,
+        "CI_PROJECT_ID": "42",
         "CI_MERGE_REQUEST_IID": "5",
         "CI_COMMIT_SHA": "abc",
+        "TESTGATE_GITLAB_TOKEN": GL_TOKEN,
     }
     assert ci.main(["comment", "--comment-marker", "api-report"], mr) == 0
-    [(platform, body, marker)] = comments.calls
-    assert (platform, marker) == ("gitlab", "api-report")
-    assert body.startswith("## ❌ Test report: FAIL (dry run: exit 0)")
-    assert "tests.test_api::test_broken" in body
-    assert "assert 1 == 2" in body
+    [note] = gl.notes_on(42, 5)
+    head = comment_marker("api-report")
+    assert note["body"].startswith(f"{head}\n## ❌ Test report: FAIL (dry run: exit 0)")
+    assert "tests.test_api::test_broken" in note["body"]
+    assert "assert 1 == 2" in note["body"]
 
 
-def test_comment_outside_a_pull_request_does_nothing(tmp_path, job, comments, capsys):
+def test_comment_without_a_token_is_exit_2_naming_it(tmp_path, job, gh, capsys):
     junit(tmp_path, PASSING)
     assert ci.main(["report"], job) == 0
-    assert ci.main(["comment"], job) == 0  # a push to main
-    assert comments.calls == []
+    env = {k: v for k, v in pull_request(job, gh).items() if k != "GITHUB_TOKEN"}
+    assert ci.main(["comment"], env) == 2
+    assert "GITHUB_TOKEN" in capsys.readouterr().out
+    assert gh.comments_on("org/svc", 12) == []
+
+
+def test_comment_outside_a_pull_request_does_nothing(tmp_path, job, gh, capsys):
+    junit(tmp_path, PASSING)
+    assert ci.main(["report"], job) == 0
+    env = {**pull_request(job, gh), "GITHUB_REF": "refs/heads/main"}  # a push to main
+    assert ci.main(["comment"], env) == 0
+    assert gh.calls() == []
     assert "not for a pull / merge request" in capsys.readouterr().out
 
 
-def test_comment_without_the_report_json_is_exit_3(tmp_path, job, comments, capsys):
-    pr = {**job, "GITHUB_REF": "refs/pull/12/merge"}
-    assert ci.main(["comment"], pr) == 3
-    assert "testgate-report.json does not exist" in capsys.readouterr().out
-    assert comments.calls == []
+def test_comment_without_the_report_json_is_exit_3(tmp_path, job, gh, capsys):
+    assert ci.main(["comment"], pull_request(job, gh)) == 3
+    assert "testgate-report.json: it does not exist" in capsys.readouterr().out
+    assert gh.calls() == []
 
 
 @pytest.mark.parametrize(
@@ -325,13 +359,12 @@ def test_comment_without_the_report_json_is_exit_3(tmp_path, job, comments, caps
     ],
 )
 def test_comment_is_not_supported_on_jenkins_or_locally(
-    tmp_path, clean_environ, comments, capsys, extra, alternative
+    tmp_path, clean_environ, capsys, extra, alternative
 ):
     assert ci.main(["comment"], {**clean_environ, **extra}) == 2
     err = capsys.readouterr().err
     assert "not supported on this platform" in err
     assert alternative in err
-    assert comments.calls == []
 
 
 # -- ci shards ------------------------------------------------------------------------------

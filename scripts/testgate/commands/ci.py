@@ -137,6 +137,7 @@ SUBCOMMANDS: dict[str, CommandSpec] = {
     "comment": COMMENT_SPEC,
     "shards": SHARDS_SPEC,
 }
+SPECS = tuple(SUBCOMMANDS.values())  # for the settings reference (docs/settings.md)
 
 USAGE = """\
 usage: testgate ci {report,comment,shards} [options]
@@ -153,10 +154,6 @@ COMMENT_ALTERNATIVES = {
     "local": "locally the summary is printed; write it to a file with "
     "`testgate report ... --markdown FILE`",
 }
-
-# Room for the hidden marker line the adapter puts first, until the adapters say it
-# (TODO(merge platforms): Platform.comment_max_size(marker) gives the exact budget).
-_MARKER_RESERVE = 256
 
 
 def build_parser(name: str = "report"):
@@ -290,12 +287,7 @@ def _comment(cfg: Settings, platform: Platform) -> int:
     from testgate.render import render_report_md
 
     marker: str = cfg.comment_marker
-    limit = getattr(platform, "comment_limit", None)
-    upsert = getattr(platform, "upsert_comment", None)
-    # TODO(merge platforms): the GitHub and GitLab adapters of branch `platforms` bring
-    # comment_limit and upsert_comment(body_markdown, marker) -> URL; until then no adapter
-    # here has them and every platform answers "not supported" (tests use a double).
-    if limit is None or upsert is None:
+    if platform.comment_limit is None:  # Jenkins, local: no pull request comments
         raise ConfigError(
             f"testgate ci comment is not supported on this platform ({platform.name}): "
             "pull / merge request comments need GitHub or GitLab",
@@ -307,12 +299,8 @@ def _comment(cfg: Settings, platform: Platform) -> int:
         return ExitCode.OK
     doc = hist.load_report(cfg.report_json, require_tests=False)
     report, decision, ctx = _from_report_json(doc, str(cfg.report_json))
-    if hasattr(platform, "comment_max_size"):
-        budget = int(platform.comment_max_size(marker))
-    else:
-        budget = int(limit) - _MARKER_RESERVE
-    body = render_report_md(report, decision, ctx, max_size=budget)
-    url = upsert(body, marker)
+    body = render_report_md(report, decision, ctx, max_size=platform.comment_max_size(marker))
+    url = platform.upsert_comment(body, marker)
     platform.info(f"ci comment: {url or 'comment created or updated'}")
     if url:
         platform.output("comment-url", str(url))
