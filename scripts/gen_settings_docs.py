@@ -52,11 +52,15 @@ def command_uses() -> dict[str, list[str]]:
     """``{setting: ["verify (required)", "consumer", ...]}`` from every command's SPEC."""
     uses: dict[str, list[str]] = {}
     for name, module in cli.COMMANDS.items():
-        spec = getattr(importlib.import_module(f"testgate.commands.{module}"), "SPEC", None)
-        if spec is None or spec.name != name:
-            continue
-        for u in spec.uses:
-            uses.setdefault(u.name, []).append(f"`{name}`" + (" (required)" if u.required else ""))
+        loaded = importlib.import_module(f"testgate.commands.{module}")
+        spec = getattr(loaded, "SPEC", None)
+        # a command of sub-commands (`ci report`, `ci comment`...) lists their SPECS
+        specs = getattr(loaded, "SPECS", None) or ((spec,) if spec and spec.name == name else ())
+        for spec in specs:
+            for u in spec.uses:
+                uses.setdefault(u.name, []).append(
+                    f"`{spec.name}`" + (" (required)" if u.required else "")
+                )
     return uses
 
 
