@@ -842,8 +842,6 @@ def load(
     if any(setting(u.name).env_file for u in uses):
         env_file_values = _env_file_values(args, environ, project)
 
-    if spec.actions:  # the positional action (history record|trend|html), as cfg.action
-        values["action"] = getattr(args, "action", None)
     settings_obj = Settings(spec, values, sources, project, environ, platform)
     if spec.actions:  # the positional action, as ``cfg.action``
         values["action"] = getattr(args, "action", None)
