@@ -73,6 +73,7 @@ def decide_gate(
     *,
     today: dt.date,
     baseline: frozenset[str] | None = None,
+    baseline_source: str = "",
 ) -> GateDecision:
     """Apply ``policy`` to ``report``.
 
@@ -82,6 +83,7 @@ def decide_gate(
         today: the date quarantine expiry is checked against.
         baseline: failing test ids of an earlier run; when given, only new
             failures count against ``max-failures``.
+        baseline_source: where that run came from, shown in the summary.
 
     Returns:
         The decision with every reason it did not pass.
@@ -129,6 +131,7 @@ def decide_gate(
             new=tuple(new),
             still_failing=tuple(sorted(failing_now & baseline)),
             fixed=tuple(sorted(baseline - failing_now)),
+            source=baseline_source,
         )
         new_set = set(new)
         gating = [f for f in counted if f.id in new_set]

@@ -167,6 +167,8 @@ class BaselineDiff:
     new: tuple[str, ...]
     still_failing: tuple[str, ...]
     fixed: tuple[str, ...]
+    source: str = ""
+    """Where the baseline came from (a report JSON, or a run of the default branch)."""
 
 
 @dataclass(frozen=True)

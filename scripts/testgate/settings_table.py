@@ -209,8 +209,8 @@ _TABLE: tuple[Setting, ...] = (
       kind="int", default=1024 * 1024 - 1024, minimum=200, maximum=100 * 1024 * 1024,
       metavar="BYTES"),
     S("junit-out", "write the merged report as JUnit XML", kind="outfile"),
-    S("baseline", "report JSON of an earlier run: fail only on new failures", kind="path",
-      input=True, metavar="FILE"),
+    S("baseline", "fail only on new failures: auto (the newest run of the default branch in the "
+      "history) or the report JSON of an earlier run", input=True, metavar="auto|FILE"),
     S("html", "write a self-contained HTML page of this run", kind="outfile",
       flag_aliases=("--out",)),
     S("metrics-file", "write the totals as an OpenMetrics text file", kind="outfile"),

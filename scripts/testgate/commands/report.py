@@ -55,6 +55,7 @@ SPEC = CommandSpec(
         use("max-size"),
         use("junit-out"),
         use("baseline"),
+        use("history-file"),
         use("dry-run"),
         use("html"),
         use("metrics-file"),
@@ -152,6 +153,44 @@ def _inputs(patterns: Sequence[str], junit_out: Path | None) -> list:
     return kept if kept else inputs  # only that file: read it, as asked
 
 
+def _baseline(cfg: Settings, platform: Platform) -> tuple[frozenset[str] | None, str, str | None]:
+    """The failing tests to compare with: ``(ids or None, where they come from, why none)``.
+
+    ``auto`` takes the newest run of the default branch from the history (before this run is
+    recorded). On the default branch itself, or with no such run, the full gate applies, and
+    the summary says why.
+    """
+    value = (cfg.baseline or "").strip()
+    if not value:
+        return None, "", None
+    if value != "auto":
+        path = cfg.project.path(value)
+        return load_baseline(path), _common.shown_path(cfg, path), None
+    from testgate import history as hist
+
+    default = cfg.build.default_branch or "main"
+    if cfg.build.branch == default:
+        note = (
+            f"baseline auto: this build is of the default branch {default}: the full gate applies"
+        )
+        platform.info(note)
+        return None, "", note
+    history_file: Path = cfg.history_file
+    found = None
+    if history_file.is_file():
+        found = hist.baseline_of_branch(hist.read_history(history_file), default)
+    if found is None:
+        where = _common.shown_path(cfg, history_file)
+        note = f"baseline auto: no run of {default} in the history ({where}): the full gate applies"
+        platform.info(note)
+        return None, "", note
+    platform.info(
+        f"baseline: {found.describe()}, {len(found.failing)} failing there; "
+        "only new failures fail the gate"
+    )
+    return found.failing, found.describe(), None
+
+
 def _run(cfg: Settings, platform: Platform) -> int:
     _pipe_safe(platform)
     patterns: Sequence[str] = cfg.report_paths
@@ -163,18 +202,21 @@ def _run(cfg: Settings, platform: Platform) -> int:
     max_size: int = cfg.max_size
 
     policy = load_policy(cfg.policy)
-    baseline = load_baseline(cfg.baseline) if cfg.baseline else None
+    baseline, baseline_source, baseline_note = _baseline(cfg, platform)
     inputs = _inputs(patterns, junit_out)
     keep_tests = bool(junit_out) or (json_tests and bool(json_file))
     report = parse_reports(inputs, keep_tests=keep_tests, progress=_progress(platform, len(inputs)))
     try:
         today = dt.datetime.now(dt.UTC).date()
-        decision = decide_gate(report, policy, today=today, baseline=baseline)
+        decision = decide_gate(
+            report, policy, today=today, baseline=baseline, baseline_source=baseline_source
+        )
         ctx = RenderContext(
             version=__version__,
             generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             dry_run=dry_run,
             full_report=_common.shown_path(cfg, json_file) if json_file else None,
+            baseline_note=baseline_note,
         )
         warnings = [*report.warnings, *decision.warnings]
         shown = warnings if len(warnings) <= WARNINGS_SHOWN else warnings[: WARNINGS_SHOWN - 1]

@@ -17,6 +17,8 @@ The renderers of a trend (Markdown, SVG, HTML) are in :mod:`testgate.render`.
 from __future__ import annotations
 
 from testgate.history.analysis import (
+    HistoryBaseline,
+    baseline_of_branch,
     build_trend,
     durations_from_history,
     find_flaky,
@@ -77,6 +79,7 @@ __all__ = [
     "SKIPPED",
     "FlakyTest",
     "History",
+    "HistoryBaseline",
     "QuarantineSuggestion",
     "RecordResult",
     "RunContext",
@@ -85,6 +88,7 @@ __all__ = [
     "Trend",
     "UnreadableHistory",
     "append_run",
+    "baseline_of_branch",
     "build_trend",
     "decode_durations",
     "durations_from_history",

@@ -11,10 +11,12 @@ import itertools
 import operator
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from testgate.history.codec import (
     ABSENT,
+    BAD,
     FAILISH_CODES,
     PASSED,
     RERUN,
@@ -174,3 +176,40 @@ def build_trend(
         window=window,
         max_flips=max_flips,
     )
+
+
+@dataclass(frozen=True)
+class HistoryBaseline:
+    """The failing tests of the newest run of a branch in the history (``--baseline auto``)."""
+
+    failing: frozenset[str]
+    branch: str
+    commit: str
+    time: str
+    seq: int
+
+    def describe(self) -> str:
+        commit = f" at {self.commit[:12]}" if self.commit else ""
+        when = f" ({self.time})" if self.time else ""
+        return f"run {self.seq} of {self.branch}{commit}{when}"
+
+
+def baseline_of_branch(history: History, branch: str) -> HistoryBaseline | None:
+    """The newest recorded run of ``branch`` and its failing tests, or ``None`` when the history
+    has no run of that branch. A test that failed or errored there counts as failing; one that
+    passed on a rerun (flaky), was skipped or did not run does not."""
+    for run in reversed(history.runs):
+        if str(run.get("branch") or "") != branch:
+            continue
+        codes = history.outcomes(run)
+        failing = frozenset(
+            history.tests[i] for i, c in enumerate(codes) if c in BAD and i < len(history.tests)
+        )
+        return HistoryBaseline(
+            failing=failing,
+            branch=branch,
+            commit=str(run.get("commit") or ""),
+            time=str(run.get("time") or ""),
+            seq=int(run.get("seq") or 0),
+        )
+    return None

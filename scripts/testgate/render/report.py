@@ -29,6 +29,8 @@ class RenderContext:
     dry_run: bool = False
     full_report: str | None = None
     """Where the complete report is (a JSON path or artifact name), named when the summary is cut."""
+    baseline_note: str | None = None
+    """Why no baseline applies although one was asked for (``--baseline auto`` found none)."""
 
 
 def _totals(report: Report, decision: GateDecision) -> dict[str, Any]:
@@ -297,6 +299,10 @@ def _head_md(report: Report, decision: GateDecision, ctx: RenderContext) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         f"| {t['tests']} | {t['passed']} | {t['failed']} | {t['errors']} | {t['skipped']} "
         f"| {t['flaky']} | {t['quarantined']} | {_fmt_time(t['time'])} |"
+    ) + (
+        f"\n\n**No baseline:** {md_text(ctx.baseline_note)}"
+        if ctx.baseline_note and decision.baseline is None
+        else ""
     )
 
 
@@ -341,9 +347,10 @@ def _sections(report: Report, decision: GateDecision, detail_chars: int) -> list
         )
     b = decision.baseline
     if b is not None:
+        source = f" ({md_text(b.source)})" if b.source else ""
         out.append(
             _Section(
-                "### Compared with the baseline\n\n"
+                f"### Compared with the baseline{source}\n\n"
                 f"{len(b.new)} new, {len(b.still_failing)} still failing, {len(b.fixed)} fixed",
                 (),
                 str,
