@@ -15,7 +15,7 @@ from testgate.commands._common import make_parser, run
 from testgate.config import parse_bool, resolve
 from testgate.errors import ConfigError, ExitCode
 from testgate.gate import decide_gate, load_baseline
-from testgate.junit import expand_paths, parse_reports, read_test_entries, write_junit
+from testgate.junit import FORMATS, expand_paths, parse_reports, read_test_entries, write_junit
 from testgate.model import FileResult, GateDecision, Report
 from testgate.platforms import Platform
 from testgate.policy import load_policy
@@ -28,7 +28,7 @@ from testgate.render import (
     report_json,
 )
 
-HELP = "merge JUnit XML reports and decide pass/fail under a gate policy"
+HELP = "merge test reports (JUnit XML and 8 more formats) and decide pass/fail under a gate policy"
 
 EXAMPLES = """\
   testgate report reports/*.xml
@@ -36,6 +36,8 @@ EXAMPLES = """\
   testgate report reports/ --markdown summary.md --max-size 65000   # fits a PR comment
   testgate report reports/ --baseline main-report.json              # fail only on new failures
   TESTGATE_REPORT_PATHS='shard-*/junit.xml' testgate report --dry-run
+  testgate report TestResults/*.trx go-test.json --ctrf reports/ctrf.json   # any mix of formats
+  testgate report results/ --format nunit                           # every *.xml below as NUnit
 """
 
 ANNOTATION_LIMIT = 10
@@ -49,17 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``testgate report`` argument parser."""
     parser = make_parser(
         "report",
-        "Read JUnit XML reports (files, directories, globs), merge them, and make one gate "
-        "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit "
-        "outputs. Zero tests, a missing or malformed file is never a pass.",
+        "Read test reports (files, directories, globs), merge them, and make one gate "
+        "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit/"
+        "CTRF outputs. Each file's format is detected from its content: JUnit XML, NUnit 2/3, "
+        "xUnit.net v1-v3, MSTest TRX, CTRF, Mocha JSON, RSpec JSON, Dart/Flutter JSON, "
+        "go test -json. Zero tests, a missing or malformed file is never a pass.",
         EXAMPLES,
     )
     parser.add_argument(
         "paths",
         nargs="*",
         metavar="PATH",
-        help="JUnit XML files, directories (every *.xml below) or globs "
+        help="report files, directories (every *.xml and *.trx below) or globs "
         "(env TESTGATE_REPORT_PATHS, space-separated)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        help="read every file as this format instead of detecting each one's (env TESTGATE_FORMAT)",
     )
     parser.add_argument("--policy", metavar="FILE", help="gate policy TOML (env TESTGATE_POLICY)")
     parser.add_argument("--json", metavar="FILE", help="write the report JSON (env TESTGATE_JSON)")
@@ -83,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--junit-out",
         metavar="FILE",
         help="write the merged report as JUnit XML (env TESTGATE_JUNIT_OUT)",
+    )
+    parser.add_argument(
+        "--ctrf",
+        metavar="FILE",
+        help="write the merged run as CTRF JSON (env TESTGATE_CTRF)",
     )
     parser.add_argument(
         "--baseline",
@@ -202,6 +216,13 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     json_file = resolve(args.json, env, "TESTGATE_JSON")
     md_file = resolve(args.markdown, env, "TESTGATE_MARKDOWN")
     junit_out = resolve(args.junit_out, env, "TESTGATE_JUNIT_OUT")
+    ctrf_file = resolve(args.ctrf, env, "TESTGATE_CTRF")
+    report_format = resolve(args.format, env, "TESTGATE_FORMAT")
+    if report_format and report_format not in FORMATS:
+        raise ConfigError(
+            f"format must be one of {', '.join(FORMATS)}, not {report_format!r}",
+            hint="--format nunit (env TESTGATE_FORMAT), or leave it unset to detect each file's",
+        )
     baseline_file = resolve(args.baseline, env, "TESTGATE_BASELINE")
     dry_run = parse_bool(resolve(args.dry_run, env, "TESTGATE_DRY_RUN", False), "dry-run")
     json_tests = parse_bool(
@@ -220,9 +241,14 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
 
     policy = load_policy(Path(policy_file) if policy_file else None)
     baseline = load_baseline(Path(baseline_file)) if baseline_file else None
-    inputs = expand_paths(patterns)
-    keep_tests = bool(junit_out) or (json_tests and bool(json_file))
-    report = parse_reports(inputs, keep_tests=keep_tests, progress=_progress(platform, len(inputs)))
+    inputs = expand_paths(patterns, format=report_format)
+    keep_tests = bool(junit_out) or bool(ctrf_file) or (json_tests and bool(json_file))
+    report = parse_reports(
+        inputs,
+        keep_tests=keep_tests,
+        progress=_progress(platform, len(inputs)),
+        format=report_format,
+    )
     try:
         today = dt.datetime.now(dt.UTC).date()
         decision = decide_gate(report, policy, today=today, baseline=baseline)
@@ -251,6 +277,11 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
             )
         if junit_out:
             write_junit(report, Path(junit_out))
+        if ctrf_file:
+            from testgate.ctrf import iter_ctrf
+
+            stamp = dt.datetime.now(dt.UTC)
+            _write_text(Path(ctrf_file), iter_ctrf(report, version=__version__, generated_at=stamp))
         markdown = render_report_md(report, decision, ctx, max_size=max_size)
         if md_file:
             files.write_text(Path(md_file), markdown, what="Markdown summary")

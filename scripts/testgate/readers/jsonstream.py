@@ -110,14 +110,43 @@ def get_list(obj: dict, key: str, path: str) -> list | None:
     raise shape_error(f"{path}.{key}", "an array", value)
 
 
-def open_document(path: Path) -> IO:
-    """The file for ijson: binary UTF-8 past a BOM, or text when a UTF-16/32 BOM says so."""
+class _Utf8:
+    """A UTF-16/32 file re-encoded as UTF-8 bytes, a chunk at a time (ijson reads bytes)."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        self._text = io.TextIOWrapper(raw, encoding=encoding, errors="strict")
+        self._pending = b""
+
+    def __enter__(self) -> _Utf8:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""  # ijson probes with read(0) whether it gets bytes or text
+        want = size if size > 0 else 1 << 16
+        while len(self._pending) < want:
+            text = self._text.read(want)
+            if not text:
+                break
+            self._pending += text.encode("utf-8")
+        data, self._pending = self._pending[:want], self._pending[want:]
+        return data
+
+    def close(self) -> None:
+        self._text.close()
+
+
+def open_document(path: Path):
+    """The file for ijson as UTF-8 bytes: past a UTF-8 BOM, re-encoded after a UTF-16/32 one."""
     raw = path.open("rb")
     head = raw.read(4)
     for bom, encoding in _OTHER_BOMS:
         if head.startswith(bom):
             raw.seek(0)
-            return io.TextIOWrapper(raw, encoding=encoding, errors="strict")
+            return _Utf8(raw, encoding)
     raw.seek(3 if head.startswith(_UTF8_BOM) else 0)
     return raw
 
