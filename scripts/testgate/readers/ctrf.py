@@ -115,6 +115,7 @@ class CtrfReader(FileReader):
         stats = None
         hot_n = 0
         hot_ms = 0.0
+        floor_ms = col.slow_floor * 1000.0
         with open_document(path) as fh, json_errors():
             for n, test in enumerate(items(fh, "results.tests.item")):
                 if type(test) is not dict:
@@ -138,7 +139,7 @@ class CtrfReader(FileReader):
                     not spool
                     and test.get("status") == "passed"
                     and (kind is int or kind is float)
-                    and 0 <= duration <= col.slow_floor * 1000.0
+                    and 0 <= duration <= floor_ms
                     and type(test.get("name")) is str
                     and not test.get("flaky")
                     and not test.get("retries")
@@ -150,6 +151,7 @@ class CtrfReader(FileReader):
                     flush_passes(stats, hot_n, hot_ms / 1000.0)
                     hot_n, hot_ms = 0, 0.0
                 self.test(test, f"results.tests[{n}]", classname)
+                floor_ms = col.slow_floor * 1000.0
             if hot_n:
                 flush_passes(stats, hot_n, hot_ms / 1000.0)
         if n < 0:
