@@ -134,3 +134,26 @@ def test_special_files_end_as_exit_3_naming_the_path(tmp_path, clean_environ, ca
     assert "FIFO" in out
     assert "/dev/zero" in out
     assert "character device" in out
+
+
+# -- found by the fuzz test: a suite or case wrapped in an element that is not a suite ------------
+@pytest.mark.parametrize(
+    "doc",
+    [
+        pytest.param(
+            '<testsuites><testcase><testsuite name="s"><testcase name="a"><failure/></testcase>'
+            '<testcase name="b"/></testsuite></testcase></testsuites>',
+            id="suite-inside-a-testcase",
+        ),
+        pytest.param(
+            '<testsuite name="outer"><testsuite name="s"><foo><testcase name="a"><failure/>'
+            '</testcase></foo></testsuite><testcase name="ok"/></testsuite>',
+            id="case-inside-an-unknown-element",
+        ),
+    ],
+)
+def test_every_failure_is_counted_whatever_wraps_it(tmp_path, doc):
+    r = parse_reports(expand_paths([str(write(tmp_path / "r.xml", doc))]))
+    t = r.totals
+    assert t.tests == t.passed + t.failed + t.errors + t.skipped
+    assert len(r.failures) == t.failed + t.errors == 1

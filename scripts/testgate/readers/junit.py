@@ -105,8 +105,9 @@ class JUnitReader(FileReader):
         parent = elem.getparent()
         if parent is None:
             self.counts = acc.stats  # the root holds every test of the file
-        elif parent.tag in _SUITE_TAGS:
-            up = self.acc_for(parent)
+        else:  # into the enclosing suite, whatever wraps this one (a malformed file may)
+            up_elem = parent if parent.tag in _SUITE_TAGS else _owner(parent)
+            up = self.acc_for(up_elem)
             up.stats.add(acc.stats)
             up.nonpass += acc.nonpass
             up.elements += acc.elements + acc.suite_results
