@@ -123,37 +123,36 @@ class CtrfReader(FileReader):
                 key = test.get("suite")
                 if key is None:
                     key = test.get("filePath")
-                if key != last:  # another suite: the careful way names it
-                    if hot_n:
-                        flush_passes(stats, hot_n, hot_ms / 1000.0)
-                        hot_n, hot_ms = 0, 0.0
-                    last = key
-                    where = f"results.tests[{n}]"
-                    classname = _suite_name(test.get("suite"), where)
-                    if not classname:
-                        classname = get_str(test, "filePath", where) or ""
-                    stats = self.flat_suite(classname or "(no suite)").stats
                 duration = test.get("duration")
                 kind = type(duration)
                 if (
-                    not spool
+                    key == last
                     and test.get("status") == "passed"
                     and (kind is int or kind is float)
                     and 0 <= duration <= floor_ms
                     and type(test.get("name")) is str
                     and not test.get("flaky")
                     and not test.get("retries")
-                ):
+                    and not spool
+                ):  # a plain pass in the same suite: two additions
                     hot_n += 1
                     hot_ms += duration
                     continue
-                if hot_n:  # the one flush of the plain passes counted so far
+                # The careful way, after the one flush of the plain passes counted so far.
+                if hot_n:
                     flush_passes(stats, hot_n, hot_ms / 1000.0)
                     hot_n, hot_ms = 0, 0.0
-                self.test(test, f"results.tests[{n}]", classname)
+                where = f"results.tests[{n}]"
+                if key != last:  # another suite: name it
+                    last = key
+                    classname = _suite_name(test.get("suite"), where)
+                    if not classname:
+                        classname = get_str(test, "filePath", where) or ""
+                    stats = self.flat_suite(classname or "(no suite)").stats
+                self.test(test, where, classname)
                 floor_ms = col.slow_floor * 1000.0
-            if hot_n:
-                flush_passes(stats, hot_n, hot_ms / 1000.0)
+        if hot_n:  # the plain passes after the last careful one
+            flush_passes(stats, hot_n, hot_ms / 1000.0)
         if n < 0:
             _check_tests_array(path)
         if self.other:

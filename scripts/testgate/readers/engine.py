@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _json_str  # C: the spool writes a line per test
 from pathlib import Path
@@ -356,10 +355,6 @@ def flush_passes(stats: Counts, n: int, seconds: float) -> None:
     stats.tests += n
     stats.passed += n
     stats.time += seconds
-
-
-ReadFunction = Callable[[FileReader, Path, Callable[[], object]], None]
-"""A format's reader: ``read(reader, path, open_source)``; raises Rejected/parse errors."""
 
 
 def message_of(text: str | None) -> str:

@@ -166,7 +166,7 @@ class JUnitReader(FileReader):
             and 0.0 <= tm <= col.slow_floor
             and col.spool is None
         ):  # a plain pass that only carried output: nothing to remember
-            flush_passes(acc.stats, 1, tm)
+            acc.stats.count(PASSED, tm)
             return
         attrib = el.attrib
         classname = attrib.get("classname") or ""
@@ -216,7 +216,7 @@ class JUnitReader(FileReader):
             elif tm > self.col.slow_floor or self.col.spool is not None:
                 self.commit(acc, classname, name, PASSED, tm, 1, False)
             else:
-                flush_passes(acc.stats, 1, tm)
+                acc.stats.count(PASSED, tm)
         elif outcome == SKIPPED:
             self.commit(acc, classname, name, SKIPPED, tm, 1, False, _message(result))
         else:
