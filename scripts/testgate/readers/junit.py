@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from testgate.model import ERROR, FAILED, PASSED, SKIPPED, make_test_id, worse
+from testgate.model import ERROR, FAILED, PASSED, SKIPPED, after_rerun, make_test_id, worse
 from testgate.readers import engine
 from testgate.readers.engine import (
     DETAIL_CHARS,
@@ -180,9 +180,10 @@ class JUnitReader(FileReader):
                 # The same test again right after it failed: a rerun, not another test.
                 pending.attempts += 1
                 pending.time += tm
-                if outcome in (PASSED, SKIPPED) and not (reruns or flaky_runs):
+                final, flaky = after_rerun(outcome)
+                if flaky and not (reruns or flaky_runs):
                     self.pending = None
-                    self.commit(acc, classname, name, PASSED, pending.time, pending.attempts, True)
+                    self.commit(acc, classname, name, final, pending.time, pending.attempts, True)
                     return
                 if outcome in (FAILED, ERROR):
                     acc.nonpass += 1
