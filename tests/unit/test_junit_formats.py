@@ -791,3 +791,10 @@ def test_mixed_formats_merge_into_one_decision(tmp_path, clean_environ, capsys):
     assert rc == 1
     assert doc["totals"]["tests"] == 9 + 12 + 2
     assert [f["tests"] for f in doc["files"]] == [9, 12, 2]
+
+
+def test_utf16_json_lines_are_read(tmp_path):
+    data = (FIXTURES / "golang.json").read_text(encoding="utf-8").encode("utf-16")
+    r = read(write(tmp_path, "g.json", data))
+    assert r.files[0].format == "golang"
+    assert counts(r) == {"tests": 12, "passed": 5, "failed": 6, "skipped": 1}

@@ -11,7 +11,8 @@ matches the exit code, keep the counts consistent, count the good file, and fail
 a file it could not read is never a pass.
 
 ``make test`` runs a fixed (derandomised) set of examples in well under a minute;
-``make fuzz`` runs random ones for ``TESTGATE_FUZZ_SECONDS`` (600) and prints the figures.
+``make fuzz`` (``python tests/unit/test_junit_fuzz.py``) runs random ones for ``FUZZ_SECONDS``
+(600) and prints the figures.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -41,7 +41,6 @@ SEEDS = sorted(
 )
 GOOD = b'<testsuite name="good"><testcase classname="g" name="passes" time="0.1"/></testsuite>'
 EXAMPLES = int(os.environ.get("TESTGATE_FUZZ_EXAMPLES", "300"))
-SECONDS = float(os.environ.get("TESTGATE_FUZZ_SECONDS", "0"))
 STATS: Counter = Counter()
 
 CTRL = "\x00\x01\x1b\x07"  # placeholders become these bytes after serialising
@@ -379,16 +378,14 @@ def test_there_are_seeds_of_every_format():
     assert len(SEEDS) >= 40
 
 
-@pytest.mark.skipif(SECONDS > 0, reason="make fuzz runs the timed version instead")
 @FUZZ
 @given(case=mutations())
 def test_mutated_reports_never_crash_and_fail_closed(case):
     check(case)
 
 
-@pytest.mark.skipif(SECONDS <= 0, reason="set TESTGATE_FUZZ_SECONDS (make fuzz) for the long run")
-def test_fuzz_for_a_while():
-    """``make fuzz``: random examples for TESTGATE_FUZZ_SECONDS, then the figures."""
+def fuzz_for(seconds: float) -> dict:
+    """``make fuzz``: random examples for ``seconds``, then the figures (a failure raises)."""
 
     @settings(
         max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck)
@@ -397,13 +394,14 @@ def test_fuzz_for_a_while():
     def batch(case):
         check(case)
 
-    deadline = time.monotonic() + SECONDS
+    STATS.clear()
+    deadline = time.monotonic() + seconds
     started = time.monotonic()
     while time.monotonic() < deadline:
         batch()
     elapsed = time.monotonic() - started
     n = STATS["examples"]
-    figures = {
+    return {
         "examples": n,
         "seconds": round(elapsed, 1),
         "examples_per_second": round(n / elapsed, 1),
@@ -413,5 +411,16 @@ def test_fuzz_for_a_while():
         "files_rejected": STATS["file errors"],
         "passes": STATS["passes"],
     }
-    print("\nfuzz figures: " + json.dumps(figures, indent=1))
-    assert n > 0
+
+
+def test_the_timed_fuzz_runs_and_counts():
+    figures = fuzz_for(1.0)
+    assert figures["examples"] >= 1
+    assert sum(figures["exit_codes"].values()) == figures["examples"]
+
+
+if __name__ == "__main__":  # make fuzz
+    print(
+        "fuzz figures: "
+        + json.dumps(fuzz_for(float(os.environ.get("FUZZ_SECONDS", "600"))), indent=1)
+    )

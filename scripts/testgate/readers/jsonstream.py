@@ -180,10 +180,21 @@ def items(fh: IO, prefix: str) -> Iterator[object]:
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
-    """``(line number, line, last)`` of a JSON-lines file, blank lines skipped."""
+    """``(line number, line, last)`` of a JSON-lines file, blank lines skipped.
+
+    Lines are UTF-8 bytes: a file with a UTF-16/32 BOM is decoded and re-encoded line by line.
+    """
     with path.open("rb") as fh:
+        head = fh.read(4)
+        fh.seek(0)
+        lines: Iterator[bytes] = iter(fh)
+        for bom, encoding in _OTHER_BOMS:
+            if head.startswith(bom):
+                text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+                lines = (line.encode("utf-8") for line in text)
+                break
         previous: tuple[int, bytes] | None = None
-        for number, line in enumerate(fh, 1):
+        for number, line in enumerate(lines, 1):
             if number == 1 and line.startswith(_UTF8_BOM):
                 line = line[3:]
             if not line.strip():
