@@ -281,7 +281,11 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
             from testgate.ctrf import iter_ctrf
 
             stamp = dt.datetime.now(dt.UTC)
-            _write_text(Path(ctrf_file), iter_ctrf(report, version=__version__, generated_at=stamp))
+            files.write_text(
+                Path(ctrf_file),
+                iter_ctrf(report, version=__version__, generated_at=stamp),
+                what="CTRF report",
+            )
         markdown = render_report_md(report, decision, ctx, max_size=max_size)
         if md_file:
             files.write_text(Path(md_file), markdown, what="Markdown summary")
