@@ -199,9 +199,9 @@ def test_unknown_forced_format_is_a_config_error(tmp_path):
 def test_format_setting_from_env_and_flag(tmp_path, clean_environ):
     path = write(tmp_path, "r.json", (FIXTURES / "rspec.json").read_text(encoding="utf-8"))
     assert report_command.main([str(path), "--format", "rspec"], clean_environ) == 1
-    env = {**clean_environ, "TESTGATE_FORMAT": "ctrf"}
+    env = {**clean_environ, "TESTGATE_REPORT_FORMAT": "ctrf"}
     assert report_command.main([str(path)], env) == 3  # read as CTRF: no results.tests
-    env = {**clean_environ, "TESTGATE_FORMAT": "cobol"}
+    env = {**clean_environ, "TESTGATE_REPORT_FORMAT": "cobol"}
     assert report_command.main([str(path)], env) == 2
 
 

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--format",
         choices=list(FORMATS),
-        help="read every file as this format instead of detecting each one's (env TESTGATE_FORMAT)",
+        help="read every file as this format instead of detecting each one's (env TESTGATE_REPORT_FORMAT)",
     )
     parser.add_argument("--policy", metavar="FILE", help="gate policy TOML (env TESTGATE_POLICY)")
     parser.add_argument("--json", metavar="FILE", help="write the report JSON (env TESTGATE_JSON)")
@@ -217,11 +217,11 @@ def _body(args: argparse.Namespace, platform: Platform, env: dict[str, str]) -> 
     md_file = resolve(args.markdown, env, "TESTGATE_MARKDOWN")
     junit_out = resolve(args.junit_out, env, "TESTGATE_JUNIT_OUT")
     ctrf_file = resolve(args.ctrf, env, "TESTGATE_CTRF")
-    report_format = resolve(args.format, env, "TESTGATE_FORMAT")
+    report_format = resolve(args.format, env, "TESTGATE_REPORT_FORMAT")
     if report_format and report_format not in FORMATS:
         raise ConfigError(
             f"format must be one of {', '.join(FORMATS)}, not {report_format!r}",
-            hint="--format nunit (env TESTGATE_FORMAT), or leave it unset to detect each file's",
+            hint="--format nunit (env TESTGATE_REPORT_FORMAT), or leave it unset to detect each file's",
         )
     baseline_file = resolve(args.baseline, env, "TESTGATE_BASELINE")
     dry_run = parse_bool(resolve(args.dry_run, env, "TESTGATE_DRY_RUN", False), "dry-run")
