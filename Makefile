@@ -9,13 +9,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat VERSION)
 ENV ?= local
 
-.PHONY: help pipeline test lint tools bench clean
+.PHONY: help pipeline test lint tools bench fuzz clean
 
 help:
 	@echo "make pipeline [BREAK=provider] [ENV=local] [BROKER=URL]  run the example pipeline locally"
 	@echo "make test                                   run the test suite (installs what it needs)"
 	@echo "make lint                                   ruff over the Python code"
 	@echo "make bench                                  run the benchmarks under benchmarks/"
+	@echo "make fuzz [FUZZ_SECONDS=600]                fuzz testgate report with mutated real reports"
 
 # Create .venv and install testgate with its extras, once; fast when already there.
 $(STAMP): pyproject.toml VERSION
@@ -44,6 +45,12 @@ test: $(STAMP) tools lint
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+
+# Random structure-aware mutations of real reports through testgate report, for a while
+# (make test runs a fixed set of them); prints the figures at the end.
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python tests/unit/test_junit_fuzz.py
 
 clean:
 	rm -rf reports pacts .pytest_cache

@@ -1,7 +1,16 @@
-"""The results of reading JUnit reports: plain, frozen data, no I/O.
+"""The results of reading test reports: plain data and the rules every format counts by.
 
-``junit.parse_reports`` builds a :class:`Report`; ``gate.decide_gate`` turns it
-into a :class:`GateDecision`; ``render`` and the ``report`` command present both.
+``readers.parse_reports`` builds a :class:`Report` from JUnit XML and the other formats
+(NUnit, xUnit.net, TRX, CTRF, Mocha, RSpec, Dart, Go); ``gate.decide_gate`` turns it into a
+:class:`GateDecision`; ``render`` and the ``report`` command present both.
+
+The counting rules live here, once, so every reader counts alike:
+
+- one outcome per test, the most severe of what its report says (:data:`OUTCOME_ORDER`:
+  error > failed > skipped > passed, :func:`worse`);
+- a test that failed and then passed (or was skipped) on a rerun counts once, as passed, and
+  is flaky; one that fails on every attempt counts once, as failing (:func:`after_rerun`);
+- :meth:`Counts.count` adds one test to the counters (and :meth:`Counts.uncount` takes it back).
 """
 
 from __future__ import annotations
@@ -14,6 +23,28 @@ PASSED = "passed"
 FAILED = "failed"
 ERROR = "error"
 SKIPPED = "skipped"
+
+OUTCOME_ORDER = (ERROR, FAILED, SKIPPED, PASSED)
+"""Outcomes from the most to the least severe: a test with several results takes the first."""
+FAILING = frozenset((FAILED, ERROR))
+_SEVERITY = {outcome: len(OUTCOME_ORDER) - i for i, outcome in enumerate(OUTCOME_ORDER)}
+
+
+def worse(a: str, b: str) -> str:
+    """The more severe of two outcomes (:data:`OUTCOME_ORDER`)."""
+    return a if _SEVERITY[a] >= _SEVERITY[b] else b
+
+
+def after_rerun(attempt: str) -> tuple[str, bool]:
+    """The outcome of a failing test that was run again and then gave ``attempt``.
+
+    Returns:
+        (outcome, flaky): passed and flaky when the rerun passed or was skipped; otherwise the
+        rerun's own failing outcome, not flaky (the test keeps failing).
+    """
+    if attempt in FAILING:
+        return attempt, False
+    return PASSED, True
 
 
 def make_test_id(classname: str, name: str, suite: str) -> str:
@@ -76,6 +107,8 @@ class FileResult:
     time: float = 0.0
     error: str | None = None
     line: int | None = None
+    format: str | None = None
+    """The format it was read as (``junit``, ``nunit``, ...); not part of the report JSON."""
 
 
 @dataclass(slots=True)
@@ -89,6 +122,36 @@ class Counts:
     skipped: int = 0
     flaky: int = 0
     time: float = 0.0
+
+    def count(self, outcome: str, time: float, flaky: bool = False) -> None:
+        """Count one test with its final ``outcome`` and ``time``."""
+        self.tests += 1
+        self.time += time
+        if outcome == PASSED:
+            self.passed += 1
+        elif outcome == FAILED:
+            self.failed += 1
+        elif outcome == ERROR:
+            self.errors += 1
+        else:
+            self.skipped += 1
+        if flaky:
+            self.flaky += 1
+
+    def uncount(self, outcome: str, time: float, flaky: bool = False) -> None:
+        """Take back a :meth:`count` (a rerun folds the earlier attempt into itself)."""
+        self.tests -= 1
+        self.time -= time
+        if outcome == PASSED:
+            self.passed -= 1
+        elif outcome == FAILED:
+            self.failed -= 1
+        elif outcome == ERROR:
+            self.errors -= 1
+        else:
+            self.skipped -= 1
+        if flaky:
+            self.flaky -= 1
 
     def add(self, other: Counts) -> None:
         """Add ``other`` into these counters."""
@@ -140,7 +203,7 @@ class Report:
     slowest: tuple[tuple[str, float], ...]
     warnings: tuple[str, ...]
     tests_file: Path | None = None
-    """JSON-lines spool of per-test records (``junit.read_tests``), when asked for."""
+    """JSON-lines spool of per-test records (``readers.read_tests``), when asked for."""
 
     @property
     def file_errors(self) -> tuple[FileResult, ...]:

@@ -199,7 +199,7 @@ _TABLE: tuple[Setting, ...] = (
     S("shard-runs", "recent runs averaged per test", kind="int", default=10, minimum=1,
       maximum=10000, flag="--runs", metavar="N"),
     # -- report ------------------------------------------------------------------------------
-    S("report-paths", "report files, folders (every *.xml below) or globs", kind="list",
+    S("report-paths", "report files, folders (every *.xml and *.trx below) or globs", kind="list",
       input=True, metavar="PATH"),
     S("policy", "gate policy TOML", kind="path", toml="report.policy", input=True, metavar="FILE"),
     S("json", "write the report JSON", kind="outfile"),
@@ -209,6 +209,10 @@ _TABLE: tuple[Setting, ...] = (
       kind="int", default=1024 * 1024 - 1024, minimum=200, maximum=100 * 1024 * 1024,
       metavar="BYTES"),
     S("junit-out", "write the merged report as JUnit XML", kind="outfile"),
+    S("report-format", "read every report file as this format instead of detecting each one's",
+      kind="choice", choices=("junit", "nunit", "xunit", "trx", "ctrf", "mocha", "rspec", "dart",
+                              "golang"), flag="--format"),
+    S("ctrf", "write the merged run as CTRF JSON", kind="outfile"),
     S("baseline", "fail only on new failures: auto (the newest run of the default branch in the "
       "history) or the report JSON of an earlier run", input=True, metavar="auto|FILE"),
     S("html", "write a self-contained HTML page of this run", kind="outfile",

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from testgate import junit
 from testgate.junit import expand_paths, parse_reports, parse_time, read_tests
+from testgate.readers import engine
+from testgate.readers import junit as readers_junit
 
 
 def parse(tmp_path: Path, *docs: str | bytes, keep_tests: bool = False):
@@ -333,11 +335,19 @@ def test_control_characters_are_replaced_not_fatal(tmp_path):
             1,
             id="bad-attr",
         ),
-        pytest.param(b"<html><body>hi</body></html>", "not a JUnit report", 1, id="html"),
-        pytest.param(b'{"tests": 3}', "malformed XML", 1, id="json"),
         pytest.param(
-            b"<test-run><test-case/></test-run>", "root element is <test-run>", 1, id="nunit"
+            b"<html><body>hi</body></html>",
+            "not a test report testgate reads: the root element is <html>",
+            1,
+            id="html",
         ),
+        pytest.param(
+            b'{"tests": 3}',
+            "not a test report testgate reads: a JSON object with the keys 'tests'",
+            None,
+            id="json",
+        ),
+        pytest.param(b"plain text\n", "neither XML nor JSON", None, id="text"),
     ],
 )
 def test_unreadable_files_are_named_errors(tmp_path, data, needle, line):
@@ -346,6 +356,22 @@ def test_unreadable_files_are_named_errors(tmp_path, data, needle, line):
     assert needle in (f.error or "")
     assert f.line == line
     assert r.totals.tests == 0
+
+
+def test_unknown_format_lists_the_formats_read(tmp_path):
+    f = parse(tmp_path, b"<html/>").files[0]
+    for name in junit.FORMATS:
+        assert name in (f.error or "")
+    assert "JUnit XML" in (f.error or "")
+    assert "CTRF JSON" in (f.error or "")
+
+
+def test_forced_junit_names_the_root_it_found(tmp_path):
+    path = tmp_path / "r.xml"
+    path.write_bytes(b"<test-run><test-case/></test-run>")
+    r = parse_reports(expand_paths([str(path)]), format="junit")
+    assert "not a JUnit report: the root element is <test-run>" in (r.files[0].error or "")
+    assert r.files[0].line == 1
 
 
 def test_bad_file_contributes_nothing_but_others_count(tmp_path):
@@ -433,7 +459,7 @@ def test_expand_paths(tmp_path):
         ("a/x.xml", None),
         ("missing.xml", "file not found"),
         ("nomatch-*.xml", "no file matches this pattern"),
-        ("empty", "directory holds no *.xml files"),
+        ("empty", "directory holds no *.xml or *.trx files"),
     ]
 
 
@@ -447,7 +473,7 @@ def test_recursive_glob(tmp_path):
 
 # -- bounded memory ---------------------------------------------------------------------------
 def test_failure_details_are_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(junit, "DETAILED_FAILURES", 2)
+    monkeypatch.setattr(engine, "DETAILED_FAILURES", 2)
     body = "x" * 10_000
     r = parse(
         tmp_path,
@@ -526,7 +552,9 @@ def test_pytest_rerun_with_failure_elements_then_pass(tmp_path):
     assert r.flaky[0].attempts == 3
 
 
-@pytest.mark.parametrize("boundary", [junit._BATCH - 1, junit._BATCH, 3 * junit._BATCH + 1])
+@pytest.mark.parametrize(
+    "boundary", [readers_junit.BATCH - 1, readers_junit.BATCH, 3 * readers_junit.BATCH + 1]
+)
 def test_reruns_across_tree_pruning_batches(tmp_path, boundary):
     # Read test cases are pruned from the tree in batches; a rerun must still see its
     # predecessor right at a batch boundary, and nothing may be counted twice or lost.

@@ -223,12 +223,12 @@ def test_one_json_file_reader_and_one_atomic_writer() -> None:
     # read by the platform adapters (the lead's room; ci_context.py is on its way out).
     assert sorted(set(readers) - {"ci_context.py", "platforms/github.py"}) == []
     # files.py renames its temporary file; the history store renames a corrupt file aside;
-    # junit.py spools per-test records to a private temporary file and settings.py probes
-    # that an output folder is writable (neither is an output).
+    # the report readers' engine spools per-test records to a private temporary file and
+    # settings.py probes that an output folder is writable (neither is an output).
     assert "files.py:os.replace" in writers
     not_outputs = {
         "history/store.py:os.replace",
-        "junit.py:tempfile.mkstemp",
+        "readers/engine.py:tempfile.mkstemp",
         "settings.py:tempfile.mkstemp",
     }
     assert sorted(set(writers) - not_outputs) == ["files.py:os.replace"]

@@ -63,6 +63,8 @@ REPORT_SPEC = CommandSpec(
     ),
     uses=(
         use("report-paths", positional=True, default=_REPORT_PATHS_DEFAULT),
+        use("report-format"),
+        use("ctrf"),
         use("policy"),
         use("baseline"),
         use("dry-run"),

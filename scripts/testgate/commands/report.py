@@ -1,4 +1,5 @@
-"""``testgate report``: JUnit XML in, one summary and one pass/fail decision out."""
+"""``testgate report``: test reports in (JUnit XML and 8 more formats), one summary and one
+pass/fail decision out."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from testgate.render import (
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
 
-HELP = "merge JUnit XML reports and decide pass/fail under a gate policy"
+HELP = "merge test reports (JUnit XML and 8 more formats) and decide pass/fail under a gate policy"
 
 EXAMPLES = """\
   testgate report reports/*.xml
@@ -37,23 +38,29 @@ EXAMPLES = """\
   testgate report reports/ --markdown summary.md --max-size 65000   # fits a PR comment
   testgate report reports/ --baseline main-report.json              # fail only on new failures
   {paths}='shard-*/junit.xml' testgate report --dry-run
+  testgate report TestResults/*.trx go-test.json --ctrf reports/ctrf.json   # any mix of formats
+  testgate report results/ --format nunit                           # every *.xml below as NUnit
 """.format(paths=setting("report-paths").env)
 
 SPEC = CommandSpec(
     name="report",
     help=HELP,
-    description="Read JUnit XML reports (files, directories, globs), merge them, and make one gate "
-    "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit "
-    "outputs. Zero tests, a missing or malformed file is never a pass.",
+    description="Read test reports (files, directories, globs), merge them, and make one gate "
+    "decision: a summary on the console and in the CI job, optional JSON/Markdown/JUnit/"
+    "CTRF outputs. Each file's format is detected from its content: JUnit XML, NUnit 2/3, "
+    "xUnit.net v1-v3, MSTest TRX, CTRF, Mocha JSON, RSpec JSON, Dart/Flutter JSON, "
+    "go test -json. Zero tests, a missing or malformed file is never a pass.",
     examples=EXAMPLES,
     uses=(
         use("report-paths", required=True, positional=True),
+        use("report-format"),
         use("policy"),
         use("json"),
         use("json-tests"),
         use("markdown"),
         use("max-size"),
         use("junit-out"),
+        use("ctrf"),
         use("baseline"),
         use("history-file"),
         use("dry-run"),
@@ -142,10 +149,10 @@ def _export(cfg: Settings, platform: Platform, make_doc: Callable[[], dict]) -> 
         platform.warning(export.push_error)
 
 
-def _inputs(patterns: Sequence[str], junit_out: Path | None) -> list:
+def _inputs(patterns: Sequence[str], junit_out: Path | None, report_format: str | None) -> list:
     """The input files; the merged JUnit this run writes is never one of them (a folder of
     reports that already holds the last run's merged.xml would count every test twice)."""
-    inputs = expand_paths(patterns)
+    inputs = expand_paths(patterns, format=report_format)
     if junit_out is None:
         return inputs
     own = junit_out.resolve()
@@ -203,9 +210,15 @@ def _run(cfg: Settings, platform: Platform) -> int:
 
     policy = load_policy(cfg.policy)
     baseline, baseline_source, baseline_note = _baseline(cfg, platform)
-    inputs = _inputs(patterns, junit_out)
-    keep_tests = bool(junit_out) or (json_tests and bool(json_file))
-    report = parse_reports(inputs, keep_tests=keep_tests, progress=_progress(platform, len(inputs)))
+    ctrf_file: Path | None = cfg.ctrf
+    inputs = _inputs(patterns, junit_out, cfg.report_format)
+    keep_tests = bool(junit_out) or bool(ctrf_file) or (json_tests and bool(json_file))
+    report = parse_reports(
+        inputs,
+        keep_tests=keep_tests,
+        progress=_progress(platform, len(inputs)),
+        format=cfg.report_format,
+    )
     try:
         today = dt.datetime.now(dt.UTC).date()
         decision = decide_gate(
@@ -237,6 +250,14 @@ def _run(cfg: Settings, platform: Platform) -> int:
             )
         if junit_out:
             write_junit(report, junit_out)
+        if ctrf_file:
+            from testgate.ctrf import iter_ctrf
+
+            files.write_text(
+                ctrf_file,
+                iter_ctrf(report, version=__version__, generated_at=dt.datetime.now(dt.UTC)),
+                what="CTRF report",
+            )
         markdown = render_report_md(report, decision, ctx, max_size=max_size)
         if md_file:
             files.write_text(md_file, markdown, what="Markdown summary")
