@@ -4,7 +4,8 @@
 // Usage: groovy jenkins/test/harness.groovy LIBRARY_DIR SCENARIOS.json RESULTS.json
 // A scenario: {name, workspace, script | jenkinsfile, args, env, credentials, params,
 // artifacts (where archiveArtifacts keeps files; default <workspace>@artifacts),
-// previousArtifacts (the last completed build's artifacts, for copyArtifacts), copyArtifactsError}.
+// previousArtifacts (the last completed build's artifacts, for copyArtifacts: a folder, or
+// {projectName: folder} for builds of several jobs), copyArtifactsError}.
 // In package hudson so that the library can catch hudson.AbortException as in Jenkins.
 package hudson
 
@@ -292,7 +293,7 @@ class Harness {
     GroovyShell shell
     long shTimeoutSeconds = 600
     File artifacts
-    File previousArtifacts
+    Map<String, File> previousArtifacts   // projectName ('*': any) -> that job's last build's artifacts
     String copyArtifactsError
 
     Harness(File lib, File workspace, Map env, Map credentials, Map params) {
@@ -537,9 +538,10 @@ class Harness {
             throw new AbortException(copyArtifactsError)
         }
         List<Pattern> regexes = (opts.filter ?: '**').toString().split(',')*.trim().collect { antToRegex(it) }
-        if (previousArtifacts?.exists()) {
-            previousArtifacts.eachFileRecurse(groovy.io.FileType.FILES) { File f ->
-                String rel = previousArtifacts.toPath().relativize(f.toPath()).toString().replace(File.separator, '/')
+        File previous = previousArtifacts == null ? null : previousArtifacts[opts.projectName as String] ?: previousArtifacts['*']
+        if (previous?.exists()) {
+            previous.eachFileRecurse(groovy.io.FileType.FILES) { File f ->
+                String rel = previous.toPath().relativize(f.toPath()).toString().replace(File.separator, '/')
                 if (regexes.any { it.matcher(rel).matches() }) {
                     File dest = new File(resolve(opts.target ?: '.'), rel)
                     dest.parentFile.mkdirs()
@@ -549,7 +551,7 @@ class Harness {
             }
         }
         if (!call.files) {
-            String message = previousArtifacts ? "Failed to copy artifacts from ${opts.projectName} with filter: ${opts.filter}"
+            String message = previous ? "Failed to copy artifacts from ${opts.projectName} with filter: ${opts.filter}"
                                                : "Unable to find a build for artifact copy from: ${opts.projectName}"
             if (!opts.optional) {
                 throw new AbortException(message)
@@ -704,7 +706,9 @@ List results = scenarios.collect { Map sc ->
     if (sc.artifacts) {
         h.artifacts = new File(sc.artifacts as String)
     }
-    h.previousArtifacts = sc.previousArtifacts ? new File(sc.previousArtifacts as String) : null
+    Object previous = sc.previousArtifacts
+    h.previousArtifacts = previous instanceof Map ? previous.collectEntries { k, v -> [(k as String): new File(v as String)] }
+                        : previous ? ['*': new File(previous as String)] : null
     h.copyArtifactsError = sc.copyArtifactsError
     String code = sc.jenkinsfile ? new File(sc.jenkinsfile as String).getText('UTF-8') : sc.script as String
     long t0 = System.nanoTime()

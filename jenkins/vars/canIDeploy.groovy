@@ -21,5 +21,6 @@ def call(Map args = [:]) {
         TESTGATE_RETRY_WHILE_UNKNOWN: cfg.retryWhileUnknown,
         TESTGATE_RETRY_INTERVAL     : cfg.retryInterval,
         TESTGATE_DRY_RUN            : cfg.dryRun,
-    ], [job: 'can-i-deploy', junit: null, commands: [[run: 'testgate can-i-deploy', broker: true]]])
+    ], [job: 'can-i-deploy', archive: ["${cfg.reportsDir}/can-i-deploy.json"],
+        commands: [[run: 'testgate can-i-deploy', broker: true]]])
 }

@@ -23,5 +23,5 @@ def call(Map args = [:]) {
         PACT_BROKER_BASE_URL   : cfg.brokerUrl,
         TESTGATE_VERSION       : cfg.version,
         TESTGATE_BRANCH        : cfg.branch,
-    ], [job: 'consumer-contracts', junit: "${cfg.reportsDir}/consumer.xml", commands: commands])
+    ], [job: 'consumer-contracts', junit: ["${cfg.reportsDir}/consumer.xml"], commands: commands])
 }

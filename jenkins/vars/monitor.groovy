@@ -36,8 +36,8 @@ def call(Map args = [:]) {
         TESTGATE_STATE_FILE     : cfg.stateFile,
         TESTGATE_ALERT_ATTEMPTS : cfg.alertAttempts,
         TESTGATE_TIMEOUT        : cfg.timeout,
-    ], [job: 'monitor', junit: "${cfg.reportsDir}/monitor.xml",
-        // the state is archived for the next build (under reportsDir it is archived anyway)
-        archive: restore && !state.startsWith('/') && !state.startsWith("${cfg.reportsDir}/") ? [state] : [],
+    ], [job: 'monitor', junit: ["${cfg.reportsDir}/monitor.xml"],
+        // the state is archived for the next build (copyArtifacts takes workspace-relative paths)
+        archive: ["${cfg.reportsDir}/metrics.prom"] + (state.startsWith('/') ? [] : [state]),
         commands: [[run: 'testgate monitor', secrets: secrets]]])
 }

@@ -35,6 +35,6 @@ def call(Map args = [:]) {
         TESTGATE_PUBLISH_RESULTS           : cfg.publishResults,
         TESTGATE_PROVIDER_VERSION          : cfg.providerVersion,
         TESTGATE_PROVIDER_BRANCH           : cfg.providerBranch,
-    ], [job: 'provider-verification', junit: "${cfg.reportsDir}/provider-verification.xml",
+    ], [job: 'provider-verification', junit: ["${cfg.reportsDir}/provider-verification.xml"],
         commands: [[run: 'testgate verify', broker: usesBroker]]])
 }

@@ -15,5 +15,5 @@ def call(Map args = [:]) {
         TESTGATE_VERSION    : cfg.version,
         TESTGATE_ENVIRONMENT: cfg.environment,
         PACT_BROKER_BASE_URL: cfg.brokerUrl,
-    ], [job: 'record-deployment', junit: null, commands: [[run: 'testgate record-deployment', broker: true]]])
+    ], [job: 'record-deployment', commands: [[run: 'testgate record-deployment', broker: true]]])
 }

@@ -6,7 +6,7 @@
 Map defaults() {
     return [
         toolsRef       : 'v0.1.0',
-        toolsRepository: 'https://github.com/testgate/testgate.git',
+        toolsRepository: 'testgate/testgate',
         pipInstall     : '',
         python         : 'python3',
         venv           : '',
@@ -38,9 +38,14 @@ String call(Map args = [:]) {
             elif [ "$("$venv/bin/testgate" --version 2>/dev/null)" = "testgate ${TESTGATE_TOOLS_REF#v}" ]; then
               echo "using $venv/bin/testgate ($TESTGATE_TOOLS_REF)"
             else
+              # owner/name (the other platforms' tools-repository) is a GitHub repository
+              case "$TESTGATE_TOOLS_REPOSITORY" in
+                *://*|*@*) url="$TESTGATE_TOOLS_REPOSITORY" ;;
+                *) url="https://github.com/$TESTGATE_TOOLS_REPOSITORY.git" ;;
+              esac
               "$TESTGATE_PYTHON" -m venv "$venv"
               "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \\
-                "testgate @ git+$TESTGATE_TOOLS_REPOSITORY@$TESTGATE_TOOLS_REF"
+                "testgate @ git+$url@$TESTGATE_TOOLS_REF"
               echo "$TESTGATE_TOOLS_REF" > "$venv/.testgate-ref"
               "$venv/bin/testgate" --version
             fi

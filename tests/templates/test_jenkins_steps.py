@@ -36,14 +36,15 @@ CREDENTIALS = {
 
 FAKE_TESTGATE = """#!{python}
 # A stand-in for testgate: records what it was given, writes what the command would.
-# FAKE_TESTGATE_FAIL: commands that fail, e.g. "verify,report" or "report=3" for another exit code.
+# FAKE_TESTGATE_FAIL: commands that fail, e.g. "verify,report" or "report=3" for another exit
+# code ("report", "history" and "testrail" are the parts of `ci report`).
 import json, os, pathlib, sys
 
 args = sys.argv[1:]
 if args == ["--version"]:
     print("testgate {version}")
     sys.exit(0)
-cmd = args[0]
+cmd = args[1] if args[0] == "ci" else args[0]
 env = {{k: v for k, v in os.environ.items() if k.startswith(("TESTGATE_", "PACT_", "TESTRAIL_"))}}
 with open(os.environ["FAKE_TESTGATE_LOG"], "a", encoding="utf-8") as fh:
     fh.write(json.dumps({{"argv": args, "env": env, "cwd": os.getcwd()}}) + "\\n")
@@ -52,36 +53,52 @@ code = int(codes.get(cmd, 0))
 fail = code == 1
 reports = pathlib.Path(os.environ.get("TESTGATE_REPORTS_DIR", "reports"))
 reports.mkdir(parents=True, exist_ok=True)
+props = reports / "testgate-outputs.properties"
+if cmd == "shards":  # ci shards: the count checked, one index a line
+    count = int(os.environ.get("TESTGATE_SHARDS") or 0)
+    if not 1 <= count <= 256:
+        print("error: TESTGATE_SHARDS must be at least 1", file=sys.stderr)
+        sys.exit(2)
+    print("\\n".join(str(i) for i in range(1, count + 1)))
+    sys.exit(0)
 junit = {{"consumer": "consumer.xml", "verify": "provider-verification.xml",
           "api-tests": "api.xml", "monitor": "monitor.xml"}}.get(cmd)
-if cmd == "api-tests" and int(os.environ.get("TESTGATE_SHARDS", "1")) > 1:
-    junit = f"api-shard-{{os.environ['TESTGATE_SHARD_INDEX']}}.xml"
+if junit:  # the file the step names, else the command's default in the reports folder
+    junit = (cmd == "api-tests" and os.environ.get("TESTGATE_API_TESTS_JUNIT")) or reports / junit
 if junit:
     failure = "<failure message='boom'/>" if fail else ""
-    (reports / junit).write_text(
+    pathlib.Path(junit).write_text(
         f"<testsuite name='{{cmd}}' tests='2'><testcase name='a'/><testcase name='b'>{{failure}}</testcase></testsuite>"
     )
-props = reports / "testgate-outputs.properties"
-if cmd == "report" and code in (0, 1):
+if cmd == "report":  # ci report: the report, then history and TestRail when it decided
+    if code not in (0, 1):
+        print(f"fake testgate ci report: could not decide ({{code}})")
+        sys.exit(code)
     with props.open("a") as fh:
         fh.write(f"decision={{'fail' if fail else 'pass'}}\\ntests=6\\nfailed={{1 if fail else 0}}\\n")
-    if os.environ.get("TESTGATE_JUNIT_OUT"):
-        pathlib.Path(os.environ["TESTGATE_JUNIT_OUT"]).write_text("<testsuites/>")
-if args[:2] == ["history", "record"]:
-    history = pathlib.Path(os.environ["TESTGATE_HISTORY_FILE"])
-    history.parent.mkdir(parents=True, exist_ok=True)
-    with history.open("a") as fh:
-        fh.write(os.environ["TESTGATE_REPORT_JSON"] + "\\n")
-    with props.open("a") as fh:
-        fh.write(f"flaky-count={{os.environ.get('FAKE_FLAKY', '0')}}\\n")
-if args[:2] == ["history", "html"]:
-    (reports / "testgate-report.html").write_text("<html></html>")
-    (reports / "history-trend.svg").write_text("<svg/>")
+    for name in ("testgate-report.json", "testgate-report.md", "merged.xml"):
+        (reports / name).write_text("{{}}")
+    later = 0
+    if os.environ.get("TESTGATE_HISTORY", "true") == "true":
+        history = pathlib.Path(os.environ.get("TESTGATE_HISTORY_FILE") or "testgate-history.json")
+        history.parent.mkdir(parents=True, exist_ok=True)
+        later = int(codes.get("history", 0))
+        if not later:
+            with history.open("a") as fh:
+                fh.write(os.environ.get("TESTGATE_BASELINE", "-") + "\\n")
+            with props.open("a") as fh:
+                fh.write(f"flaky-count={{os.environ.get('FAKE_FLAKY', '0')}}\\n")
+            (reports / "testgate-report.html").write_text("<html></html>")
+            (reports / "history-trend.svg").write_text("<svg/>")
+    if os.environ.get("TESTGATE_TESTRAIL") == "true":
+        later = later or int(codes.get("testrail", 0))
+    sys.exit(code or later)
 if cmd == "monitor":
     state = pathlib.Path(os.environ.get("TESTGATE_STATE_FILE") or reports / "monitor-state.json")
     runs = int(state.read_text()) if state.exists() else 0
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(str(runs + 1))
+    (reports / "metrics.prom").write_text("# EOF\\n")
     with props.open("a") as fh:
         fh.write("alert=none\\nstate=passing\\nchecks=2\\nfailed=0\\n")
 print(f"fake testgate {{' '.join(args)}}")
@@ -183,11 +200,19 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         credentials: dict | None = None,
         jenkinsfile: Path | None = None,
         params: dict | None = None,
-        previous: str | None = None,
+        previous: str | dict[str, str] | None = None,
         copy_error: str | None = None,
+        files: dict[str, str] | None = None,
     ) -> None:
         ws = tmp / name / "workspace"
         _write_exe(ws / "deploy.sh", DEPLOY_SH)
+        for rel, text in (files or {}).items():  # left in the workspace by an earlier build
+            (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+            (ws / rel).write_text(text, encoding="utf-8")
+        if isinstance(previous, dict):  # the last builds of other jobs, by project name
+            previous_artifacts: Any = {k: str(tmp / v / "artifacts") for k, v in previous.items()}
+        else:
+            previous_artifacts = str(tmp / previous / "artifacts") if previous else None
         base_env = {
             "TESTGATE_VENV": str(fake_venv),
             "FAKE_TESTGATE_LOG": str(tmp / name / "testgate.jsonl"),
@@ -201,7 +226,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
             "params": params or {},
             # the build's archived artifacts; `previous` names the scenario that was the last build
             "artifacts": str(tmp / name / "artifacts"),
-            "previousArtifacts": str(tmp / previous / "artifacts") if previous else None,
+            "previousArtifacts": previous_artifacts,
             "copyArtifactsError": copy_error,
         }
         if jenkinsfile:
@@ -293,6 +318,31 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         credentials=CREDENTIALS,
     )
     add("shards", "node { apiTests(env: 'beta', shards: 3); testReport() }", previous="history-2")
+    add("shards-invalid", "node { stage('API tests') { apiTests(shards: 0) } }")
+    add(
+        "stale-report",
+        "node { apiTests(env: 'beta'); testReport() }",
+        files={"reports/old.xml": "<testsuite name='stale' tests='9'/>"},
+    )
+    # A multibranch pull request build: the history (the baseline) comes from the target branch.
+    pull_request = {
+        "JOB_NAME": "team/inventory-api/PR-7",
+        "BRANCH_NAME": "PR-7",
+        "CHANGE_ID": "7",
+        "CHANGE_BRANCH": "feature/x",
+        "CHANGE_TARGET": "main",
+    }
+    add(
+        "pull-request",
+        "node { testReport(baseline: 'auto') }",
+        env={**pull_request, "FAKE_TESTGATE_FAIL": "report"},
+        previous={"/team/inventory-api/main": "history-1", "/team/inventory-api/PR-7": "history-2"},
+    )
+    add(
+        "pull-request-release-branch",
+        "node { testReport(baseline: 'auto') }",
+        env={**pull_request, "CHANGE_TARGET": "release/2.x"},
+    )
     add("monitor-1", "node { monitor() }")
     add("monitor-2", "node { monitor() }", previous="monitor-1")
 
@@ -306,6 +356,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         "lines": (tmp / "pip.log").read_text().splitlines() if (tmp / "pip.log").exists() else []
     }
     return results
+
+
+def _argv(result: dict) -> list[str]:
+    return [" ".join(r["argv"]) for r in result["testgate"]]
 
 
 def _secrets_never_printed(result: dict[str, Any]) -> None:
@@ -343,7 +397,7 @@ def test_every_argument_reaches_its_env_var(runs: dict, step: str) -> None:
     assert seen["TESTGATE_REPORTS_DIR"] == "out"
     archive = calls(result, "archiveArtifacts")
     assert archive
-    assert archive[-1]["artifacts"].split(",")[0] == "out/**"
+    assert archive[-1]["artifacts"].split(",")[0].startswith("out/")
     _secrets_never_printed(result)
 
 
@@ -352,13 +406,9 @@ def test_commands_built_per_step(runs: dict) -> None:
     assert argv == {
         "consumerContracts": [["consumer"], ["publish"]],
         "providerVerification": [["verify"]],
-        "apiTests": [["api-tests"], ["api-tests"]],  # shards: 2
-        "testReport": [
-            ["report"],
-            ["history", "record"],
-            ["history", "html"],
-            ["testrail", "upload"],
-        ],
+        "apiTests": [["ci", "shards"], ["api-tests"], ["api-tests"]],  # shards: 2
+        # the report, the history, its page and the TestRail upload: testgate's sequence
+        "testReport": [["ci", "report"]],
         "canIDeploy": [["can-i-deploy"]],
         "recordDeployment": [["record-deployment"]],
         "monitor": [["monitor"]],
@@ -429,15 +479,16 @@ def test_missing_credential_fails_the_step_and_still_archives(runs: dict) -> Non
 def test_report_sets_description_and_fails_on_a_failed_gate(runs: dict) -> None:
     result = runs["report-fails"]
     assert result["result"] == "FAILURE"
-    assert result["error"] == "testReport: testgate report exited 1 (the gate failed)"
+    # what the exit code means is said by testgate ci report itself (tests/commands/test_ci.py)
+    assert result["error"] == "testReport: testgate ci report exited 1 (its log above says why)"
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
     rec = result["testgate"][0]
-    assert rec["argv"] == ["report"]
-    assert rec["env"]["TESTGATE_REPORT_PATHS"] == "reports"
-    assert rec["env"]["TESTGATE_JSON"] == "reports/testgate-report.json"
-    assert rec["env"]["TESTGATE_MARKDOWN"] == "reports/testgate-report.md"
+    assert rec["argv"] == ["ci", "report"]
+    # no testgate step wrote a JUnit file in this build: testgate's default (the reports folder)
+    assert "TESTGATE_REPORT_PATHS" not in rec["env"]
     assert not calls(result, "junit")  # the test steps publish their own files
-    assert calls(result, "archiveArtifacts")
+    archived = calls(result, "archiveArtifacts")[-1]["files"]
+    assert {"reports/testgate-report.json", "reports/testgate-report.md"} <= set(archived)
 
 
 def test_install_refuses_main(runs: dict) -> None:
@@ -470,14 +521,13 @@ def test_example_jenkinsfile_runs_every_stage_in_order(runs: dict) -> None:
         ("API tests", "SUCCESS"),
         ("Test report", "SUCCESS"),
     ]
-    assert [r["argv"][0] for r in result["testgate"]] == [
+    assert _argv(result) == [
         "consumer",
         "verify",
+        "ci shards",
         "api-tests",
         "api-tests",  # shards: 2
-        "report",
-        "history",
-        "history",
+        "ci report",
     ]
     shards = [
         r["env"]["TESTGATE_SHARD_INDEX"] for r in result["testgate"] if r["argv"] == ["api-tests"]
@@ -503,14 +553,13 @@ def test_example_jenkinsfile_fails_at_provider_verification_and_still_reports(ru
     ]
     junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
     assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
-    assert [r["argv"][0] for r in result["testgate"]] == [
+    assert _argv(result) == [
         "consumer",
         "verify",
+        "ci shards",
         "api-tests",
         "api-tests",
-        "report",
-        "history",
-        "history",
+        "ci report",
     ]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
 
@@ -546,13 +595,12 @@ def test_deploy_jenkinsfile_promotes_a_candidate_that_passes(runs: dict) -> None
         "Switch traffic",
     ]
     assert _deploy_log(result) == ["candidate gamma", "switch gamma"]
-    by_cmd = {r["argv"][0]: r["env"] for r in result["testgate"]}
+    by_cmd = {" ".join(r["argv"]): r["env"] for r in result["testgate"]}
     assert list(by_cmd) == [
         "can-i-deploy",
         "api-tests",
         "verify",
-        "report",
-        "history",
+        "ci report",
         "record-deployment",
     ]
     assert by_cmd["can-i-deploy"]["TESTGATE_TO_ENVIRONMENT"] == "gamma"
@@ -596,14 +644,7 @@ def test_declarative_jenkinsfile_runs_every_stage_then_reports(runs: dict) -> No
         ("Provider verification", "SUCCESS"),
         ("API tests", "SUCCESS"),
     ]
-    assert [r["argv"][0] for r in result["testgate"]] == [
-        "consumer",
-        "verify",
-        "api-tests",
-        "report",
-        "history",
-        "history",
-    ]
+    assert _argv(result) == ["consumer", "verify", "api-tests", "ci report"]
     assert [c["condition"] for c in calls(result, "post")] == ["always"]
     assert {c["name"] for c in calls(result, "options")} == {
         "timeout",
@@ -625,14 +666,7 @@ def test_declarative_jenkinsfile_fails_in_the_parallel_stage_and_still_reports(r
     ]
     junit = {c["testResults"]: c["files"] for c in calls(result, "junit")}
     assert junit["reports/provider-verification.xml"] == ["reports/provider-verification.xml"]
-    assert [r["argv"][0] for r in result["testgate"]] == [
-        "consumer",
-        "verify",
-        "api-tests",
-        "report",
-        "history",
-        "history",
-    ]
+    assert _argv(result) == ["consumer", "verify", "api-tests", "ci report"]
     assert result["description"] == "testgate fail: 6 tests, 1 failed"
 
 
@@ -651,14 +685,10 @@ def test_harness_declarative_when_environment_and_stage_post(runs: dict) -> None
 HISTORY = ".testgate-history/history.json"
 
 
-def _argv(result: dict) -> list[str]:
-    return [" ".join(r["argv"]) for r in result["testgate"]]
-
-
 def test_history_is_restored_recorded_archived_and_published(runs: dict) -> None:
     first, second = runs["history-1"], runs["history-2"]
     assert first["result"] == "SUCCESS", first["error"] + first["log"][-2000:]
-    assert _argv(first) == ["report", "history record", "history html"]
+    assert _argv(first) == ["ci report"]  # the report, then the history and its page
     (copy,) = calls(first, "copyArtifacts")
     assert copy == {
         "step": "copyArtifacts",
@@ -672,7 +702,7 @@ def test_history_is_restored_recorded_archived_and_published(runs: dict) -> None
         "files": [],
     }
     archived = calls(first, "archiveArtifacts")[-1]
-    assert archived["artifacts"] == f"reports/**,{HISTORY}"
+    assert HISTORY in archived["artifacts"].split(",")
     assert HISTORY in archived["files"]
     assert "reports/testgate-report.html" in archived["files"]
     (html,) = calls(first, "publishHTML")
@@ -682,14 +712,12 @@ def test_history_is_restored_recorded_archived_and_published(runs: dict) -> None
     assert html["exists"] is True
     env = first["testgate"][0]["env"]
     assert env["TESTGATE_HISTORY_FILE"] == HISTORY
-    assert env["TESTGATE_JSON_TESTS"] == "true"
-    assert env["TESTGATE_JUNIT_OUT"] == "reports/merged.xml"
-    assert env["TESTGATE_REPORT_JSON"] == env["TESTGATE_JSON"] == "reports/testgate-report.json"
+    assert "TESTGATE_BASELINE" not in env  # off unless asked for
     # the next build: the gate fails, the history still grows and is archived and published
     assert second["result"] == "FAILURE"
-    assert second["error"] == "testReport: testgate report exited 1 (the gate failed)"
+    assert second["error"] == "testReport: testgate ci report exited 1 (its log above says why)"
     assert calls(second, "copyArtifacts")[0]["files"] == [HISTORY]
-    assert _argv(second) == ["report", "history record", "history html"]
+    assert _argv(second) == ["ci report"]
     runs_kept = (Path(second["workspace"]) / HISTORY).read_text().splitlines()
     assert len(runs_kept) == 2  # the first build's run came back from its artifacts
     assert HISTORY in calls(second, "archiveArtifacts")[-1]["files"]
@@ -701,12 +729,12 @@ def test_history_is_restored_recorded_archived_and_published(runs: dict) -> None
 def test_history_off_runs_only_the_report(runs: dict) -> None:
     result = runs["history-off"]
     assert result["result"] == "SUCCESS", result["error"]
-    assert _argv(result) == ["report"]
-    assert result["testgate"][0]["env"]["TESTGATE_JSON_TESTS"] == "false"
+    assert _argv(result) == ["ci report"]
+    assert result["testgate"][0]["env"]["TESTGATE_HISTORY"] == "false"  # testgate skips it
     assert "TESTGATE_HISTORY_FILE" not in result["testgate"][0]["env"]
     assert not calls(result, "copyArtifacts")
     assert not calls(result, "publishHTML")
-    assert calls(result, "archiveArtifacts")[-1]["artifacts"] == "reports/**"
+    assert HISTORY not in calls(result, "archiveArtifacts")[-1]["artifacts"].split(",")
 
 
 def test_history_not_restored_when_the_job_may_not_copy_from_itself(runs: dict) -> None:
@@ -715,30 +743,32 @@ def test_history_not_restored_when_the_job_may_not_copy_from_itself(runs: dict) 
     (message,) = [c["message"] for c in calls(result, "echo")]
     assert "Unable to find project for artifact copy" in message
     assert "copyArtifactPermission(env.JOB_NAME)" in message
-    assert _argv(result) == ["report", "history record", "history html"]
+    assert _argv(result) == ["ci report"]
 
 
 def test_history_failure_fails_a_passing_gate_and_undecided_skips_history(runs: dict) -> None:
+    # which of them failed, and that the history is skipped when the gate could not decide,
+    # is testgate ci report's (tests/commands/test_ci.py); the step passes its exit code on
     result = runs["history-fails"]
     assert result["result"] == "FAILURE"
-    assert result["error"] == (
-        "testReport: the gate passed, but testgate history record and "
-        "testgate history html failed (see its log)"
-    )
+    assert result["error"] == "testReport: testgate ci report exited 1 (its log above says why)"
+    assert result["description"] == "testgate pass: 6 tests, 0 failed"  # the gate passed
     undecided = runs["report-undecided"]
     assert undecided["result"] == "FAILURE"
-    assert undecided["error"] == "testReport: testgate report exited 3 (could not decide)"
-    assert _argv(undecided) == ["report"]  # no report JSON to record
-    assert not calls(undecided, "publishHTML")
+    assert undecided["error"] == "testReport: testgate ci report exited 3 (its log above says why)"
+    assert _argv(undecided) == ["ci report"]
+    # no HTML page was written, so none is published
+    assert [c["exists"] for c in calls(undecided, "publishHTML")] == [False]
     assert calls(undecided, "archiveArtifacts")
 
 
-def test_testrail_upload_binds_user_and_key_and_installs_trcli(runs: dict) -> None:
+def test_testrail_upload_binds_user_and_key_and_testgate_installs_trcli(runs: dict) -> None:
     result = runs["all-args-testReport"]
-    upload = [r for r in result["testgate"] if r["argv"] == ["testrail", "upload"]]
-    (rec,) = upload
-    assert rec["env"]["TESTGATE_TESTRAIL_JUNIT"] == "out/merged.xml"
-    sh = [c for c in calls(result, "sh") if c["label"] == "testgate testrail upload"]
+    (rec,) = result["testgate"]
+    assert rec["argv"] == ["ci", "report"]  # which uploads reports/merged.xml (ci.py)
+    assert rec["env"]["TESTGATE_TESTRAIL"] == "true"
+    assert rec["env"]["TESTRAIL_KEY"] == TESTRAIL_KEY
+    sh = [c for c in calls(result, "sh") if c["label"] == "testgate ci report"]
     assert sh[0]["env"]["TESTRAIL_KEY"] == "****"
     assert calls(result, "withCredentials")[-1]["bindings"] == [
         {
@@ -748,13 +778,14 @@ def test_testrail_upload_binds_user_and_key_and_installs_trcli(runs: dict) -> No
             "passwordVariable": "TESTRAIL_KEY",
         }
     ]
-    report = [c for c in calls(result, "sh") if c["label"] == "testgate report"]
-    assert "TESTRAIL_KEY" not in report[0]["env"]  # bound around the upload only
+    report = [c for c in calls(runs["history-1"], "sh") if c["label"] == "testgate ci report"]
+    assert "TESTRAIL_KEY" not in report[0]["env"]  # bound only when there is an upload
     installed = runs["testrail-install"]
     assert installed["result"] == "SUCCESS", installed["error"] + installed["log"][-2000:]
-    assert "trcli==1.15.3" in runs["_pip_log"]["lines"]
-    (rec,) = [r for r in installed["testgate"] if r["argv"][0] == "testrail"]
-    assert rec["env"]["TESTGATE_TRCLI"].endswith("@tmp/trcli-1.15.3/bin/trcli")
+    # trcli's pin and install are testgate's (testgate testrail install), never the step's
+    assert not any("trcli" in line for line in runs["_pip_log"]["lines"])
+    (rec,) = installed["testgate"]
+    assert "TESTGATE_TRCLI" not in rec["env"]
     assert rec["env"]["TESTRAIL_USER"] == "ci@example.test"  # the default credential, 'testrail'
     _secrets_never_printed(result)
     _secrets_never_printed(installed)
@@ -780,8 +811,11 @@ def test_shards_run_in_parallel_branches_with_their_index(runs: dict) -> None:
     # the durations come from the last build's history, before the branches start
     copies = calls(result, "copyArtifacts")
     assert copies[0]["files"] == [HISTORY]
-    report = next(r for r in result["testgate"] if r["argv"] == ["report"])
-    assert report["env"]["TESTGATE_REPORT_PATHS"] == "reports"  # every shard's file
+    report = next(r for r in result["testgate"] if r["argv"] == ["ci", "report"])
+    # every shard's file, the ones this build wrote
+    assert report["env"]["TESTGATE_REPORT_PATHS"] == " ".join(
+        f"reports/api-shard-{i}.xml" for i in (1, 2, 3)
+    )
 
 
 def test_monitor_state_comes_back_from_the_last_build(runs: dict) -> None:
@@ -802,4 +836,44 @@ def test_monitor_state_comes_back_from_the_last_build(runs: dict) -> None:
     (rec,) = monitor["testgate"]
     assert rec["env"]["TESTGATE_ALERT_ATTEMPTS"] == "monitor-alertAttempts-value"
     # a state file outside reportsDir is archived too
-    assert calls(monitor, "archiveArtifacts")[-1]["artifacts"] == "out/**,monitor-stateFile-value"
+    archived = calls(monitor, "archiveArtifacts")[-1]["artifacts"].split(",")
+    assert archived[:3] == ["out/monitor.xml", "out/metrics.prom", "monitor-stateFile-value"]
+
+
+def test_shard_count_is_checked_by_testgate_not_the_step(runs: dict) -> None:
+    result = runs["shards-invalid"]
+    assert result["result"] == "FAILURE"
+    assert result["error"] == "script returned exit code 2"  # testgate ci shards: a usage error
+    assert _argv(result) == ["ci shards"]
+    assert result["testgate"][0]["env"]["TESTGATE_SHARDS"] == "0"
+    assert not calls(result, "parallel")
+
+
+def test_a_stale_report_in_the_workspace_is_neither_read_nor_archived(runs: dict) -> None:
+    result = runs["stale-report"]
+    assert result["result"] == "SUCCESS", result["error"] + result["log"][-2000:]
+    report = next(r for r in result["testgate"] if r["argv"] == ["ci", "report"])
+    assert report["env"]["TESTGATE_REPORT_PATHS"] == "reports/api.xml"
+    for call in calls(result, "archiveArtifacts"):
+        assert "reports/old.xml" not in call["files"]
+    assert [c["files"] for c in calls(result, "junit")] == [["reports/api.xml"]]
+
+
+def test_pull_request_build_restores_the_history_of_the_branch_it_merges_into(
+    runs: dict,
+) -> None:
+    result = runs["pull-request"]
+    assert result["result"] == "FAILURE"  # the fake gate failed; which failures count is testgate's
+    (copy,) = calls(result, "copyArtifacts")
+    assert copy["projectName"] == "/team/inventory-api/main"
+    assert copy["files"] == [HISTORY]
+    (rec,) = result["testgate"]
+    assert rec["env"]["TESTGATE_BASELINE"] == "auto"
+    assert rec["env"]["TESTGATE_HISTORY_FILE"] == HISTORY
+    kept = (Path(result["workspace"]) / HISTORY).read_text().splitlines()
+    assert kept == ["-", "auto"]  # main's run came back, this run was added
+    assert HISTORY in calls(result, "archiveArtifacts")[-1]["files"]
+    # a target branch with a slash: the multibranch job's name encodes it
+    other = runs["pull-request-release-branch"]
+    assert calls(other, "copyArtifacts")[0]["projectName"] == "/team/inventory-api/release%2F2.x"
+    assert other["result"] == "SUCCESS", other["error"]
