@@ -4,8 +4,10 @@ The harness (``jenkins/test/harness.groovy``) runs a batch of scenarios in one J
 Groovy's start-up costs about a second and a half. Each scenario is pipeline code (or a
 Jenkinsfile) plus a workspace, env and credentials; the result lists every step call it made.
 
-``python tests/templates/jenkins_harness.py --update-readme`` regenerates the argument
-tables in ``jenkins/README.md`` from ``jenkins/vars/*.txt``.
+``python tests/templates/jenkins_harness.py --update-docs`` regenerates the Arguments blocks
+of ``jenkins/vars/*.txt`` from the settings table (the descriptions of the table's settings are
+its help; the Jenkins-only arguments keep theirs) and the argument tables in
+``jenkins/README.md`` from those.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from testgate.settings import Setting
+from testgate.settings_table import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "jenkins"
@@ -38,27 +44,60 @@ STEPS = [
     "monitor",
     "testgateInstall",
 ]
-# Arguments with no GitHub/GitLab input of the same name: Jenkins credentials IDs (the other
-# platforms take the secret itself), how the agent gets its Python and trcli, Jenkins plugins
-# (junit, publishHTML, copyArtifacts) a build may lack, and where the history lives in the
-# workspace (the other platforms cache a fixed path).
-JENKINS_ONLY = {
-    "credentialsId",
-    "usernamePasswordCredentialsId",
-    "alertWebhookCredentialsId",
-    "testrailCredentialsId",
-    "publishJunit",
-    "publishHtml",
-    "restoreState",
-    "python",
-    "venv",
-    "trcli",
-    "historyFile",
+# What each step runs: the commands whose settings its arguments are (testgateInstall runs none).
+STEP_COMMANDS: dict[str, tuple[str, ...]] = {
+    "consumerContracts": ("consumer", "publish"),
+    "providerVerification": ("verify",),
+    "apiTests": ("api-tests", "ci shards"),
+    "testReport": ("ci report",),
+    "canIDeploy": ("can-i-deploy",),
+    "recordDeployment": ("record-deployment",),
+    "monitor": ("monitor",),
+    "testgateInstall": (),
 }
+# The arguments every step takes besides its own (testgateStep.settings adds them).
+COMMON_ARGS = {"reportsDir": "'reports'", "timeoutMinutes": "15"}
+# Arguments that are no setting of the table, and why: Jenkins credential IDs (the other
+# platforms take the secret itself), how the agent gets its Python, and Jenkins plugins
+# (junit, publishHTML, copyArtifacts) a build may lack. Each is documented in its step's .txt.
+JENKINS_ONLY = {
+    "credentialsId": "Jenkins credential bound as PACT_BROKER_TOKEN",
+    "usernamePasswordCredentialsId": "Jenkins credential bound as the broker's user and password",
+    "alertWebhookCredentialsId": "Jenkins credential bound as TESTGATE_ALERT_WEBHOOK_URL",
+    "testrailCredentialsId": "Jenkins credential bound as TESTRAIL_USER and TESTRAIL_KEY",
+    "publishJunit": "the junit step (JUnit plugin)",
+    "publishHtml": "the publishHTML step (HTML Publisher plugin)",
+    "restoreState": "the copyArtifacts step (Copy Artifact plugin)",
+    "python": "the agent's interpreter that creates the virtualenv (GitHub: python-version)",
+    "venv": "the virtualenv on the agent",
+}
+# What a credentials argument binds (the variables shown in the help).
+SECRET_VARS = {
+    "credentialsId": "PACT_BROKER_TOKEN",
+    "usernamePasswordCredentialsId": "PACT_BROKER_USERNAME, PACT_BROKER_PASSWORD",
+    "alertWebhookCredentialsId": "TESTGATE_ALERT_WEBHOOK_URL",
+    "testrailCredentialsId": "TESTRAIL_USER, TESTRAIL_KEY",
+}
+# Variables the install step sets for its own shell script (no setting of testgate reads them).
+INSTALL_VARS = {"python": "TESTGATE_PYTHON", "venv": "TESTGATE_VENV"}
+# Defaults that differ from the table's on purpose, the same on every platform: the monitor
+# watches production (GitHub's and GitLab's monitor templates default to prod too).
+TEMPLATE_DEFAULTS = {("monitor", "env"): "'prod'"}
 
 _ARG_LINE = re.compile(
     r"^  (?P<name>\w+) \((?P<type>\w+), default (?P<default>.*?)\)(?: -> (?P<env>[A-Z_, ]+))?$"
 )
+_WIDTH = 80
+
+
+def kebab(name: str) -> str:
+    """An argument in kebab-case (``toEnvironment`` -> ``to-environment``): its setting's name."""
+    return re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
+
+
+def table_setting(name: str) -> Setting | None:
+    """The settings-table row of a step argument, or None for a Jenkins-only argument."""
+    return None if name in JENKINS_ONLY else SETTINGS.get(kebab(name))
 
 
 @dataclass(frozen=True)
@@ -74,11 +113,11 @@ class HelpArg:
     @property
     def kebab(self) -> str:
         """The argument in kebab-case (``toEnvironment`` -> ``to-environment``)."""
-        return re.sub(r"(?<!^)([A-Z])", r"-\1", self.name).lower()
+        return kebab(self.name)
 
     @property
     def input(self) -> str | None:
-        """The GitHub/GitLab input of the same name, or None for a Jenkins-only argument."""
+        """The setting (and GitHub/GitLab input) of the same name, or None when Jenkins-only."""
         return None if self.name in JENKINS_ONLY else self.kebab
 
 
@@ -111,10 +150,136 @@ def parse_groovy_defaults(step: str) -> dict[str, str]:
     return {m[1]: m[2].strip() for m in re.finditer(r"^\s+(\w+)\s*:\s*(.*?),?\s*$", block[1], re.M)}
 
 
-def parse_groovy_env(step: str) -> dict[str, str]:
-    """``argument -> env var`` from the inputs map the step hands to ``testgateStep.execute``."""
-    text = (VARS / f"{step}.groovy").read_text(encoding="utf-8")
-    return {m[2]: m[1] for m in re.finditer(r"^\s+([A-Z_]+)\s*:\s*cfg\.(\w+)", text, re.M)}
+def command_specs(step: str) -> list[Any]:
+    """The CommandSpecs of the commands a step runs."""
+    from testgate.cli import _load
+
+    specs = []
+    for command in STEP_COMMANDS[step]:
+        name, _, sub = command.partition(" ")
+        module = _load(name)
+        specs.append(module.SUBCOMMANDS[sub] if sub else module.SPEC)
+    return specs
+
+
+def testgate_default(step: str, setting: Setting) -> str | None:
+    """What testgate takes when the argument is empty: the step's command's default, or the table's."""
+    from testgate.settings import _UNSET
+
+    for spec in command_specs(step):
+        use = spec.use_of(setting.name)
+        if use is not None and use.default is not _UNSET:
+            return setting.describe_default(use.default)
+    return setting.describe_default()
+
+
+def _groovy_type(setting: Setting | None, default: str) -> str:
+    kinds = {"bool": "Boolean", "int": "Integer", "float": "Number"}
+    if setting is not None and setting.kind in kinds:
+        return kinds[setting.kind]
+    if default in ("true", "false"):
+        return "Boolean"
+    return "Integer" if default.isdigit() else "String"
+
+
+# What an empty argument means where the step wires something of its own, not testgate's default.
+EMPTY_MEANS = {
+    ("testReport", "reportPaths"): "the JUnit files this build's testgate steps wrote",
+    ("testReport", "historyFile"): ".testgate-history/history.json",
+    ("apiTests", "historyFile"): ".testgate-history/history.json",
+    ("apiTests", "shards"): "one run of every test, no parallel branches",
+}
+
+
+def _groovy_literal(value: Any) -> str:
+    """A table default as the step's defaults map writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return f"'{value}'"
+
+
+def argument_problems(step: str, defaults: dict[str, str]) -> list[str]:
+    """What is wrong with a step's arguments (``name -> Groovy default``) against the table.
+
+    Every argument is a setting of the table (its camelCase) or a documented Jenkins-only
+    argument; a setting's default is empty, or the table's own where nothing else could win
+    (a boolean, or a setting with no testgate.toml key), or a documented template default.
+    """
+    problems = []
+    for name, default in defaults.items():
+        setting = table_setting(name)
+        if setting is None:
+            if name not in JENKINS_ONLY:
+                problems.append(
+                    f"{step}.{name}: no setting {kebab(name)!r} in settings_table.py and not a "
+                    "documented Jenkins-only argument (JENKINS_ONLY)"
+                )
+            continue
+        if default == "''" or TEMPLATE_DEFAULTS.get((step, name)) == default:
+            continue
+        if setting.kind == "template" and setting.default is None:
+            continue  # the template's own choice (a job timeout)
+        table = _groovy_literal(setting.default) if setting.default is not None else "''"
+        if default != table:
+            problems.append(f"{step}.{name}: default {default}, the table's is {table} (or '')")
+        elif setting.kind != "bool" and (setting.toml or setting.env_file):
+            problems.append(
+                f"{step}.{name}: default {default} would hide testgate.toml/envs: make it ''"
+            )
+    return problems
+
+
+def table_description(step: str, name: str, setting: Setting, default: str) -> str:
+    """A table argument's description: the table's help, then (when the argument's default is
+    empty) what empty means: the step's own wiring, else testgate's default."""
+    empty = EMPTY_MEANS.get((step, name))
+    if default == "''" and not empty and "default" not in setting.help:
+        empty = testgate_default(step, setting)
+        if setting.toml:
+            where = f"testgate.toml [{setting.toml_section}] {setting.toml_key}"
+            empty = f"{where}, else {empty}" if empty else where
+    return setting.help + (f" (empty: {empty})" if default == "''" and empty else "")
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(
+        text, _WIDTH, initial_indent="      ", subsequent_indent="      ", break_on_hyphens=False
+    )
+
+
+def render_args(step: str) -> str:
+    """The ``Arguments`` block of ``vars/<step>.txt``: table arguments from the table, the
+    Jenkins-only ones with the description their .txt gives."""
+    documented = {a.name: a for a in parse_help(step)}
+    lines = []
+    for name, default in parse_groovy_defaults(step).items():
+        setting = table_setting(name)
+        if name in SECRET_VARS:
+            env: str | None = SECRET_VARS[name]
+        elif setting is not None:
+            env = setting.env
+        else:
+            env = INSTALL_VARS.get(name)
+        head = f"  {name} ({_groovy_type(setting, default)}, default {default})"
+        lines.append(head + (f" -> {env}" if env else ""))
+        if setting is not None:
+            lines += _wrap(table_description(step, name, setting, default))
+        else:
+            known = documented.get(name)
+            lines += _wrap(known.description if known else "(undocumented: write what it does)")
+    return "\n".join(lines)
+
+
+_ARGS_BLOCK = re.compile(r"(Arguments \([^\n]*\):\n)(.*?)(\n\n|\Z)", re.S)
+
+
+def render_help(step: str) -> str:
+    """``vars/<step>.txt`` with its Arguments block regenerated (the prose is hand-written)."""
+    text = (VARS / f"{step}.txt").read_text(encoding="utf-8")
+    assert _ARGS_BLOCK.search(text), f"vars/{step}.txt has no 'Arguments (...):' block"
+    return _ARGS_BLOCK.sub(lambda m: m[1] + render_args(step) + m[3], text, count=1)
 
 
 def args_table(step: str) -> str:
@@ -137,6 +302,13 @@ def render_readme(text: str) -> str:
         return f"{match[1]}\n{args_table(match[2])}\n<!-- args:end -->"
 
     return re.sub(r"(<!-- args:start (\w+) -->)\n.*?<!-- args:end -->", repl, text, flags=re.S)
+
+
+def update_docs() -> None:
+    """Regenerate the Arguments blocks of ``vars/*.txt``, then the README's tables from them."""
+    for step in STEPS:
+        (VARS / f"{step}.txt").write_text(render_help(step), encoding="utf-8")
+    README.write_text(render_readme(README.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def groovy_env() -> dict[str, str]:
@@ -182,6 +354,6 @@ def calls(result: dict[str, Any], step: str) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--update-readme"]:
-        sys.exit("usage: python tests/templates/jenkins_harness.py --update-readme")
-    README.write_text(render_readme(README.read_text(encoding="utf-8")), encoding="utf-8")
+    if sys.argv[1:] not in (["--update-docs"], ["--update-readme"]):
+        sys.exit("usage: python tests/templates/jenkins_harness.py --update-docs")
+    update_docs()

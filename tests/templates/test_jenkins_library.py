@@ -1,4 +1,5 @@
-"""Static checks of the Jenkins shared library: help texts, defaults, docs, version pins, lint."""
+"""Static checks of the Jenkins shared library: arguments against the settings table, help texts,
+docs, version pins, lint."""
 
 from __future__ import annotations
 
@@ -8,29 +9,25 @@ import subprocess
 import pytest
 from conftest import require_tool
 from jenkins_harness import (
+    COMMON_ARGS,
     JENKINS_ONLY,
     LIBRARY,
     README,
+    SECRET_VARS,
     STEPS,
     VARS,
     VERSION,
+    argument_problems,
     groovy_env,
+    kebab,
     parse_groovy_defaults,
-    parse_groovy_env,
     parse_help,
+    render_help,
     render_readme,
+    table_setting,
 )
-from testgate.config import env_var_for
-
-# Inputs whose variable is the tool's own name (Pact, trcli), or a secret bound from a Jenkins
-# credential.
-TOOL_NAMES = {"brokerUrl": "PACT_BROKER_BASE_URL", "testrailHost": "TESTRAIL_HOST"}
-SECRET_VARS = {
-    "credentialsId": "PACT_BROKER_TOKEN",
-    "usernamePasswordCredentialsId": "PACT_BROKER_USERNAME, PACT_BROKER_PASSWORD",
-    "alertWebhookCredentialsId": "TESTGATE_ALERT_WEBHOOK_URL",
-    "testrailCredentialsId": "TESTRAIL_USER, TESTRAIL_KEY",
-}
+from testgate.commands import ci
+from testgate.settings_table import SETTINGS
 
 
 def test_every_step_has_its_help_text() -> None:
@@ -47,21 +44,91 @@ def test_help_documents_exactly_the_arguments_the_step_takes(step: str) -> None:
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_arguments_map_to_the_env_var_named_after_their_input(step: str) -> None:
-    wired = parse_groovy_env(step)
+def test_every_argument_is_a_table_setting_with_its_default(step: str) -> None:
+    """Rule 2: the camelCase of a settings_table.py row (or a documented Jenkins-only one)."""
+    defaults = {**COMMON_ARGS, **parse_groovy_defaults(step)}
+    assert argument_problems(step, defaults) == []
+
+
+def test_the_argument_check_fails_on_what_the_table_does_not_say() -> None:
+    problems = argument_problems(
+        "apiTests",
+        {
+            "envName": "''",  # no such setting
+            "shards": "1",  # the table has no default: testgate's must win
+            "pactDir": "'pacts'",  # hides testgate.toml [consumer] pact-dir
+            "history": "false",  # the table's is true
+            "env": "''",
+            "publish": "false",
+            "credentialsId": "'pact-broker-token'",
+        },
+    )
+    assert [p.split(":")[0] for p in problems] == [
+        "apiTests.envName",
+        "apiTests.shards",
+        "apiTests.pactDir",
+        "apiTests.history",
+    ]
+
+
+def test_jenkins_only_arguments_are_no_settings_of_the_table() -> None:
+    for name in JENKINS_ONLY:
+        assert kebab(name) not in SETTINGS, f"{name} is a setting: take it from the table"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_help_texts_are_generated_from_the_table(step: str) -> None:
+    """Each argument's variable, type and description come from the table (its help)."""
+    text = (VARS / f"{step}.txt").read_text(encoding="utf-8")
+    assert render_help(step) == text, (
+        f"vars/{step}.txt is stale: python tests/templates/jenkins_harness.py --update-docs"
+    )
+    for arg in parse_help(step):
+        setting = table_setting(arg.name)
+        if setting is None:
+            assert arg.description, f"{step}.{arg.name}: a Jenkins-only argument needs its help"
+            continue
+        assert arg.description.startswith(setting.help), f"{step}.{arg.name}"
+        if arg.name not in SECRET_VARS:
+            assert arg.env == setting.env, f"{step}.{arg.name}"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_arguments_reach_the_variable_of_their_setting(step: str) -> None:
     source = (VARS / f"{step}.groovy").read_text(encoding="utf-8")
     for arg in parse_help(step):
-        if arg.name in SECRET_VARS:
-            assert arg.env == SECRET_VARS[arg.name]
+        if arg.env is None or arg.name in SECRET_VARS:
             continue
-        if arg.name in JENKINS_ONLY and arg.env is None:
-            continue
-        expected = TOOL_NAMES.get(arg.name) or env_var_for(arg.kebab)
-        assert arg.env == expected, f"{step}.{arg.name}"
         if step == "testgateInstall":
-            assert f'"{expected}=' in source, f"{step} never sets {expected}"
+            assert f'"{arg.env}=' in source, f"{step} never sets {arg.env}"
         else:
-            assert wired.get(arg.name) == expected, f"{step}.{arg.name} is not wired to {expected}"
+            assert re.search(rf"\b{arg.env}\s*:\s*[^,\n]*\b{arg.name}\b", source), (
+                f"{step}.{arg.name} is not wired to {arg.env}"
+            )
+
+
+def test_templates_only_wire() -> None:
+    """Rule 1: testgate decides; no exit-code arithmetic, shard bounds or trcli pin in Groovy."""
+    for path in VARS.glob("*.groovy"):
+        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
+        assert not re.search(r"rc in \[|decided|shards < |trcli==|install[^\n]*trcli", code), path
+    report = (VARS / "testReport.groovy").read_text(encoding="utf-8")
+    assert "testgate ci report" in report
+    assert not re.search(r"run: 'testgate (report|history|testrail)\b", report)
+    assert "testgate ci shards" in (VARS / "apiTests.groovy").read_text(encoding="utf-8")
+
+
+def test_report_step_archives_what_ci_report_writes() -> None:
+    report = (VARS / "testReport.groovy").read_text(encoding="utf-8")
+    names = re.search(r"List outputs = \[(.*?)\]", report, re.S)
+    assert names
+    assert re.findall(r"'([^']+)'", names[1]) == [
+        ci.REPORT_JSON,
+        ci.REPORT_MD,
+        ci.MERGED_JUNIT,
+        ci.HTML_PAGE,
+        ci.TREND_SVG,
+    ]
 
 
 def test_secret_variables_are_bound_from_credentials_not_passed_as_text() -> None:
@@ -83,7 +150,7 @@ def test_readme_argument_tables_are_generated_from_the_help_texts() -> None:
     for step in STEPS:
         assert f"<!-- args:start {step} -->" in text, f"README has no table for {step}"
     assert render_readme(text) == text, (
-        "jenkins/README.md is stale: python tests/templates/jenkins_harness.py --update-readme"
+        "jenkins/README.md is stale: python tests/templates/jenkins_harness.py --update-docs"
     )
 
 
@@ -159,13 +226,20 @@ def _other_inputs(names: list[str]) -> set[str]:
     return inputs
 
 
+# Settings the Jenkins steps take that the GitHub and GitLab templates set themselves: the
+# history's path (their cache folder) and the trcli executable (testgate installs it there).
+WIRED_ELSEWHERE = {"history-file", "trcli"}
+
+
 @pytest.mark.parametrize("step", sorted(OTHER_PLATFORMS))
 def test_arguments_have_the_names_of_the_github_and_gitlab_inputs(step: str) -> None:
     other = _other_inputs(OTHER_PLATFORMS[step])
     if not other:
         pytest.skip("no GitHub or GitLab template of that name in this checkout")
     ours = {a.input for a in parse_help(step) if a.input}
-    assert ours - other == set(), f"{step} takes inputs the other platforms do not name"
+    assert ours - other - WIRED_ELSEWHERE == set(), (
+        f"{step} takes inputs the other platforms do not name"
+    )
     assert {"tools-ref", "tools-repository"} <= other
 
 
