@@ -353,6 +353,104 @@ def calls(result: dict[str, Any], step: str) -> list[dict[str, Any]]:
     return [c for c in result["calls"] if c["step"] == step]
 
 
+# -- the example Jenkinsfile on the example services, with the real testgate ----------------
+
+# Builds of the example Jenkinsfile (one JVM): the contract intact; EXAMPLE_BREAK=provider;
+# the baseline example (a default-branch build with an old failure, then a multibranch pull
+# request build adding a new one); and a stale report left in a workspace.
+EXAMPLE_JOB = "inventory-api"
+PULL_REQUEST = {
+    "JOB_NAME": f"{EXAMPLE_JOB}/PR-7",
+    "BRANCH_NAME": "PR-7",
+    "CHANGE_ID": "7",
+    "CHANGE_BRANCH": "feature/new-check",
+    "CHANGE_TARGET": "main",
+}
+STALE_REPORT = """<testsuite name="stale" tests="3" failures="1">
+  <testcase classname="old.build" name="a"/><testcase classname="old.build" name="b"/>
+  <testcase classname="old.build" name="c"><failure message="from an earlier build"/></testcase>
+</testsuite>
+"""
+
+
+def make_workspace(dest: Path, branch: str = "feature/demo") -> Path:
+    """A checkout of a service repository, as `checkout scm` would leave it."""
+    from template_results import copy_service_files
+
+    copy_service_files(dest)
+    git = ["git", "-C", str(dest), "-c", "user.name=ci", "-c", "user.email=ci@example.test"]
+    subprocess.run([*git, "init", "-q", "-b", branch], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "service"], check=True)
+    return dest
+
+
+def run_examples(groovy: str, tmp: Path) -> dict[str, dict[str, Any]]:
+    """Run the example builds; each result has ``report`` (its testgate-report.json, or None).
+
+    testgate is not pip-installed: ``TESTGATE_VENV`` points the install step at the
+    virtualenv running these tests, which it uses as its ``testgate --version`` is toolsRef's.
+    """
+    from template_results import NEW_FAILURE, OLD_FAILURE, VENV, add_failing_tests
+
+    # Nothing from the outer CI may leak into the build: a Jenkins agent has none of it.
+    outer = {
+        k: None
+        for k in os.environ
+        if k.startswith(("TESTGATE_", "PACT_BROKER_", "GITHUB_", "GITLAB_", "CI_", "CHANGE_"))
+    }
+    base = {**outer, "TESTGATE_VENV": str(VENV), "PACT_DO_NOT_TRACK": "true"}
+    builds: list[tuple[str, dict[str, Any], tuple[str, ...], Any]] = [
+        ("pass", {"BRANCH_NAME": "feature/demo"}, (), None),
+        # the next build of the same job: restores the history the passing one archived
+        ("fail", {"BRANCH_NAME": "feature/demo", "EXAMPLE_BREAK": "provider"}, (), "pass"),
+        ("main", {"JOB_NAME": f"{EXAMPLE_JOB}/main", "BRANCH_NAME": "main"}, (OLD_FAILURE,), None),
+        (
+            "pull-request",
+            PULL_REQUEST,
+            (OLD_FAILURE, NEW_FAILURE),
+            {f"/{EXAMPLE_JOB}/main": "main"},
+        ),
+    ]
+    scenarios = []
+    for name, env, failing, previous in builds:
+        ws = make_workspace(tmp / name / "workspace", branch=env["BRANCH_NAME"])
+        if failing:
+            add_failing_tests(ws, *failing)
+        if isinstance(previous, dict):
+            previous = {job: str(tmp / build / "artifacts") for job, build in previous.items()}
+        elif previous:
+            previous = str(tmp / previous / "artifacts")
+        scenarios.append(
+            {
+                "name": name,
+                "workspace": str(ws),
+                "jenkinsfile": str(LIBRARY / "Jenkinsfile"),
+                "env": {**base, **env},
+                "artifacts": str(tmp / name / "artifacts"),
+                "previousArtifacts": previous,
+            }
+        )
+    # The library without the Jenkinsfile's `deleteDir()`: a report left by an earlier build.
+    stale = make_workspace(tmp / "stale" / "workspace")
+    (stale / "reports").mkdir()
+    (stale / "reports" / "old.xml").write_text(STALE_REPORT, encoding="utf-8")
+    scenarios.append(
+        {
+            "name": "stale",
+            "workspace": str(stale),
+            "script": "node { consumerContracts(); testReport() }",
+            "env": {**base, "BRANCH_NAME": "feature/demo"},
+            "artifacts": str(tmp / "stale" / "artifacts"),
+        }
+    )
+    results = run_harness(groovy, scenarios, tmp, timeout=1500)
+    for result in results.values():
+        path = Path(result["workspace"]) / "reports" / "testgate-report.json"
+        result["report"] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return results
+
+
 if __name__ == "__main__":
     if sys.argv[1:] not in (["--update-docs"], ["--update-readme"]):
         sys.exit("usage: python tests/templates/jenkins_harness.py --update-docs")

@@ -118,3 +118,57 @@ def other_records(factory: pytest.TempPathFactory, platform: str, run: str) -> l
         for p in results_dir(factory).glob(f"*-{run}.json")
         if not p.name.startswith(f"{platform}-")
     )
+
+
+# -- one run of each platform's example per session, shared by the tests that need it ---------
+
+_SESSION_RUNS: dict[tuple[str, str, str], Any] = {}
+
+
+def session_run(factory: pytest.TempPathFactory, platform: str, name: str, run: Any) -> Any:
+    """``run()`` once per pytest session for ``(platform, name)``; later calls get its result.
+
+    An example pipeline takes a minute or more: a platform's own example tests and the
+    cross-platform comparison (tests/templates/test_cross_platform.py) call the same driver
+    through this, so it runs once however many tests look at it. A driver that failed
+    (raised) is run again by the next caller, so each test reports the failure itself.
+    """
+    key = (str(factory.getbasetemp()), platform, name)
+    if key not in _SESSION_RUNS:
+        _SESSION_RUNS[key] = run()
+    return _SESSION_RUNS[key]
+
+
+def counts(totals: dict[str, Any]) -> dict[str, Any]:
+    """The totals two platforms must agree on (all but the wall time)."""
+    return {k: v for k, v in totals.items() if k != "time"}
+
+
+# -- the baseline example (issue 13 item 4): an old failure on the default branch, and a pull /
+# merge request that adds a new one ----------------------------------------------------------
+
+# A test module the service copy gets in the baseline example runs: what a team's repository
+# looks like with a known failure on its default branch, and a pull request adding another.
+KNOWN_FAILURES = "examples/inventory-api/tests/api/test_known_failures.py"
+OLD_FAILURE = "test_old_failure"
+NEW_FAILURE = "test_new_failure"
+
+
+def add_failing_tests(repo: Path, *names: str) -> Path:
+    """Write ``KNOWN_FAILURES`` into the service copy ``repo``: one failing test per name.
+
+    The default-branch run gets ``OLD_FAILURE``; the pull / merge request run gets
+    ``OLD_FAILURE`` and ``NEW_FAILURE``. With ``--baseline auto`` the request's gate must fail
+    naming only the new one. The tests need no service, so they fail the same everywhere.
+    """
+    path = repo / KNOWN_FAILURES
+    body = ['"""Known failures of the baseline example (written by the template tests)."""\n']
+    for name in names:
+        body.append(f"\n\ndef {name}() -> None:\n    assert False, {f'{name} fails'!r}\n")
+    path.write_text("".join(body), encoding="utf-8")
+    return path
+
+
+def failure_ids(report: dict[str, Any]) -> list[str]:
+    """The ids of the failed tests in a ``testgate-report/1`` JSON, sorted."""
+    return sorted(str(f["id"]) for f in report.get("failures") or ())

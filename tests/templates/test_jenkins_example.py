@@ -1,32 +1,31 @@
 """The example Jenkinsfile, run by the Groovy harness with real ``sh`` on the example services.
 
-Two runs in one JVM: the contract intact (every stage passes), and ``EXAMPLE_BREAK=provider``
-(the provider drops a field the consumer reads: the build fails at *Provider verification*,
-its JUnit file is still published, and the report still decides). The totals and decision the
-Jenkins run made must equal what ``testgate report --json`` says on the same JUnit files; they
-are also written to ``<basetemp>/template-results/jenkins-*.json`` beside the other platforms'.
-
-testgate itself is not pip-installed here: ``TESTGATE_VENV`` points the install step at this
-checkout's virtualenv, which it uses because its ``testgate --version`` matches ``toolsRef``.
+Builds in one JVM (``jenkins_harness.run_examples``): the contract intact (every stage passes);
+``EXAMPLE_BREAK=provider`` (the provider drops a field the consumer reads: the build fails at
+*Provider verification*, its JUnit file is still published, and the report still decides); the
+baseline example (a build of ``main`` with an old failure, then a multibranch pull request build
+adding a new one: it fails naming only the new one); and a stale report left in a workspace,
+which is not counted. The totals and decision the Jenkins builds made must equal what
+``testgate report --json`` says on the same JUnit files; tests/templates/test_cross_platform.py
+compares them with the other platforms' (the same builds: they run once per session).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import require_tool
-from jenkins_harness import LIBRARY, calls, run_harness
+from jenkins_harness import calls, run_examples
 from template_results import (
-    VENV,
-    copy_service_files,
+    NEW_FAILURE,
+    OLD_FAILURE,
     direct_report,
     example_ready,
-    other_records,
+    failure_ids,
+    session_run,
     write_record,
 )
 
@@ -36,62 +35,26 @@ TEST_STAGES = ["Consumer contracts", "Provider verification", "API tests"]
 HISTORY = ".testgate-history/history.json"
 
 
-def make_workspace(dest: Path) -> Path:
-    """A checkout of a service repository, as `checkout scm` would leave it."""
-    copy_service_files(dest)
-    git = ["git", "-C", str(dest), "-c", "user.name=ci", "-c", "user.email=ci@example.test"]
-    subprocess.run([*git, "init", "-q", "-b", "feature/demo"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "service"], check=True)
-    return dest
+def jenkins_examples(factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The example builds, run once per session (the cross-platform test reads them too)."""
+    groovy = require_tool("groovy")
+    example_ready()
+    return session_run(
+        factory, "jenkins", "examples", lambda: run_examples(groovy, factory.mktemp("jenkins"))
+    )
 
 
 @pytest.fixture(scope="module")
 def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    groovy = require_tool("groovy")
-    example_ready()
-    tmp = tmp_path_factory.mktemp("jenkins-example")
-    # Nothing from the outer CI may leak into the build: a Jenkins agent has none of it.
-    outer = {
-        k: None
-        for k in os.environ
-        if k.startswith(("TESTGATE_", "PACT_BROKER_", "GITHUB_", "GITLAB_", "CI_"))
-    }
-    scenarios = []
-    # Two builds of one job: the failing one restores the history the passing one archived.
-    for name, extra in [("pass", {}), ("fail", {"EXAMPLE_BREAK": "provider"})]:
-        ws = make_workspace(tmp / name / "workspace")
-        env = {
-            **outer,
-            "TESTGATE_VENV": str(VENV),
-            "BRANCH_NAME": "feature/demo",
-            "PACT_DO_NOT_TRACK": "true",
-            **extra,
-        }
-        scenarios.append(
-            {
-                "name": name,
-                "workspace": str(ws),
-                "jenkinsfile": str(LIBRARY / "Jenkinsfile"),
-                "env": env,
-                "artifacts": str(tmp / name / "artifacts"),
-                "previousArtifacts": str(tmp / "pass" / "artifacts") if name == "fail" else None,
-            }
-        )
-    results = run_harness(groovy, scenarios, tmp, timeout=900)
-    for name, result in results.items():
-        ws = Path(result["workspace"])
-        result["jenkins_json"] = json.loads(
-            (ws / "reports" / "testgate-report.json").read_text(encoding="utf-8")
-        )
-        result["direct_json"] = direct_report(ws, tmp / name)
-        write_record(
-            tmp_path_factory,
-            "jenkins",
-            name,
-            result["jenkins_json"],
-            stages=result["stages"],
-        )
+    results = jenkins_examples(tmp_path_factory)
+    for name in ("pass", "fail"):
+        result = results[name]
+        assert result["report"] is not None, _explain(result)
+        result["jenkins_json"] = result["report"]
+        if "direct_json" not in result:
+            out = Path(result["workspace"]).parent / "direct"
+            result["direct_json"] = direct_report(Path(result["workspace"]), out)
+        write_record(tmp_path_factory, "jenkins", name, result["report"], stages=result["stages"])
     return results
 
 
@@ -160,32 +123,13 @@ def test_example_jenkinsfile_fails_at_provider_verification(example_runs: dict) 
     assert by_file["api-shard-2.xml"]["tests"] > 0
 
 
-@pytest.mark.parametrize("run", ["pass", "fail"])
-def test_same_totals_and_decision_as_the_other_platforms(
-    example_runs: dict, tmp_path_factory: pytest.TempPathFactory, run: str
-) -> None:
-    """Against the GitHub/GitLab example runs of this session (their tests run before these)."""
-    others = other_records(tmp_path_factory, "jenkins", run)
-    if not others:
-        pytest.skip("no GitHub or GitLab example run in this session to compare with")
-    ours = example_runs[run]["jenkins_json"]
-    counts = {k: v for k, v in ours["totals"].items() if k != "time"}
-    for path in others:
-        other = json.loads(path.read_text(encoding="utf-8"))
-        assert other["decision"] == ours["decision"], path.name
-        assert {k: v for k, v in other["totals"].items() if k != "time"} == counts, path.name
-
-
 def test_history_carries_the_runs_from_build_to_build(example_runs: dict) -> None:
     """The real testgate history record/html after the report, in both builds."""
     passing, failing = example_runs["pass"], example_runs["fail"]
     for result in (passing, failing):
         commands = [c["label"] for c in calls(result, "sh") if c["stage"] == "Test report"]
-        assert commands[-3:] == [
-            "testgate report",
-            "testgate history record",
-            "testgate history html",
-        ], _explain(result)
+        # the report, then the history record and its page: one command decides the sequence
+        assert commands[-1:] == ["testgate ci report"], _explain(result)
         (html,) = calls(result, "publishHTML")
         assert html["exists"] is True
         archived = calls(result, "archiveArtifacts")[-1]["files"]
@@ -200,3 +144,51 @@ def test_history_carries_the_runs_from_build_to_build(example_runs: dict) -> Non
         passing["jenkins_json"]["totals"]["tests"],
         failing["jenkins_json"]["totals"]["tests"],
     ]
+
+
+def _known(report: dict[str, Any], name: str) -> list[str]:
+    return [i for i in failure_ids(report) if i.endswith(name)]
+
+
+def test_baseline_pull_request_fails_naming_only_its_new_failure(example_runs: dict) -> None:
+    """Issue 13 item 4: main recorded an old failure; the pull request adds a new one."""
+    main, pull_request = example_runs["main"], example_runs["pull-request"]
+    # main: baseline 'auto' on the default branch is the full gate, and the run is recorded
+    assert main["result"] == "FAILURE", _explain(main)
+    assert main["report"]["decision"] == "fail"
+    assert "baseline" not in main["report"]
+    (old,) = _known(main["report"], OLD_FAILURE)
+    assert not _known(main["report"], NEW_FAILURE)
+    # the pull request build: the history of main's last build, then new failures only
+    (copy,) = {c["projectName"]: c for c in calls(pull_request, "copyArtifacts")}.values()
+    assert copy["projectName"] == "/inventory-api/main"
+    assert copy["files"] == [HISTORY]
+    report = pull_request["report"]
+    assert pull_request["result"] == "FAILURE", _explain(pull_request)
+    assert report["decision"] == "fail"
+    (new,) = _known(report, NEW_FAILURE)
+    assert report["baseline"]["new"] == [new]
+    assert report["baseline"]["still_failing"] == [old]
+    assert report["reasons"] == ["1 new failing test (max-failures 0)"]
+    summary = (Path(pull_request["workspace"]) / "reports" / "testgate-report.md").read_text(
+        encoding="utf-8"
+    )
+    compared = summary.split("### Compared with the baseline", 1)[1].split("\n### ", 1)[0]
+    assert "run 1 of main" in compared
+    new_part, still = compared.split("**New**", 1)[1].split("**Still failing**", 1)
+    assert new_part.split() == ["-", new]  # named: only the new one
+    assert still.split()[:2] == ["-", old]
+    assert pull_request["description"].startswith("testgate fail:")
+
+
+def test_a_stale_report_in_the_workspace_is_not_counted(example_runs: dict) -> None:
+    """Issue 12 item 8: reports/old.xml of an earlier build is neither read nor archived."""
+    result = example_runs["stale"]
+    assert result["result"] == "SUCCESS", _explain(result)
+    report = result["report"]
+    assert [Path(f["path"]).name for f in report["files"]] == ["consumer.xml"]
+    assert report["decision"] == "pass"
+    consumer = json.loads(json.dumps(report["files"][0]))
+    assert report["totals"]["tests"] == consumer["tests"] > 0
+    for call in calls(result, "archiveArtifacts"):
+        assert "reports/old.xml" not in call["files"]
