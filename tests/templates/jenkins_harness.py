@@ -451,6 +451,15 @@ def run_examples(groovy: str, tmp: Path) -> dict[str, dict[str, Any]]:
     return results
 
 
+def example_builds(factory: Any, groovy: str) -> dict[str, dict[str, Any]]:
+    """:func:`run_examples`, once per pytest session (its own tests and the parity test)."""
+    from template_results import session_run
+
+    return session_run(
+        factory, "jenkins", "examples", lambda: run_examples(groovy, factory.mktemp("jenkins"))
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1:] not in (["--update-docs"], ["--update-readme"]):
         sys.exit("usage: python tests/templates/jenkins_harness.py --update-docs")

@@ -172,3 +172,96 @@ def add_failing_tests(repo: Path, *names: str) -> Path:
 def failure_ids(report: dict[str, Any]) -> list[str]:
     """The ids of the failed tests in a ``testgate-report/1`` JSON, sorted."""
     return sorted(str(f["id"]) for f in report.get("failures") or ())
+
+
+# -- the example pipeline of each platform, driven the way its own tests drive it ---------------
+# Each returns the report JSON the pipeline's report job wrote, with the platform's job results
+# beside it ("jobs"), once per session (session_run). The parity test compares them; a
+# platform's own example tests may call the same driver to share the run.
+
+GITHUB_EXAMPLE = ".github/workflows/example-pipeline.yml"
+GITLAB_EXAMPLES = {"pass": "example.gitlab-ci.yml", "fail": "example-local.gitlab-ci.yml"}
+BREAK = {"pass": {}, "fail": {"EXAMPLE_BREAK": "provider"}}
+
+
+def _github_harness() -> Any:
+    folder = str(Path(__file__).resolve().parent / "github")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import gha_harness
+
+    return gha_harness
+
+
+def github_example(factory: pytest.TempPathFactory, run: str) -> dict[str, Any]:
+    """The GitHub example pipeline (act): ``pass``, or ``fail`` with EXAMPLE_BREAK=provider.
+
+    act stops a run at the first failed called workflow (GitHub goes on with the jobs that do
+    not need it, and with ``if: always()``), so the failing run is taken job by job on one
+    artifact store: the verification, then the API tests, then the example's own test-report
+    job alone on all the JUnit artifacts (``gha_harness.detached_jobs``).
+    """
+
+    def drive() -> dict[str, Any]:
+        gha = _github_harness()
+        base = factory.mktemp(f"github-example-{run}")
+        repo = gha.make_service_repo(base / "service")
+        box = gha.Sandbox.create(base / "box", repo, gha.make_dev_site(base / "site"))
+        env = BREAK[run]
+        runs = []
+        if run == "pass":
+            runs.append(gha.run_act(box, "push", GITHUB_EXAMPLE, timeout=600))
+        else:
+            runs.append(
+                gha.run_act(
+                    box, "push", GITHUB_EXAMPLE, env=env, job="provider-verification", timeout=600
+                )
+            )
+            workflow = gha.load_workflow(box.repo / GITHUB_EXAMPLE)
+            needs = workflow["jobs"]["api-tests"].get("needs") or []
+            if "consumer-contracts" in ([needs] if isinstance(needs, str) else needs):
+                # act runs the consumer job again for the API tests, and uploads its
+                # artifacts again, which a run may do once
+                for artifact in ("testgate-junit-consumer-contracts", "pacts"):
+                    shutil.rmtree(box.artifacts / artifact, ignore_errors=True)
+            runs.append(
+                gha.run_act(box, "push", GITHUB_EXAMPLE, env=env, job="api-tests", timeout=600)
+            )
+            detached = gha.detached_jobs(
+                box.repo / GITHUB_EXAMPLE,
+                ["test-report"],
+                box.repo / ".github" / "workflows" / "zz-example-report.yml",
+            )
+            try:
+                runs.append(
+                    gha.run_act(box, "push", str(detached.relative_to(box.repo)), timeout=300)
+                )
+            finally:
+                detached.unlink()
+        report = box.artifacts / "testgate-report" / "testgate-report.json"
+        jobs = {j.name.strip(): j.result for r in runs for j in r.jobs.values() if j.result}
+        logs = "\n".join(r.log[-3000:] for r in runs)
+        assert report.is_file(), f"the GitHub {run} example wrote no report: {jobs}\n{logs}"
+        return {**json.loads(report.read_text(encoding="utf-8")), "jobs": jobs}
+
+    return session_run(factory, "github", f"example-{run}", drive)
+
+
+def gitlab_example(factory: pytest.TempPathFactory, run: str) -> dict[str, Any]:
+    """The GitLab example pipeline (gitlab-ci-local): ``pass`` with the service repository's
+    example.gitlab-ci.yml (include: project at the pinned tag), ``fail`` with the include: local
+    variant and EXAMPLE_BREAK=provider. The jobs use this suite's virtualenv
+    (TESTGATE_INSTALL=skip), as the GitLab tests run them."""
+
+    def drive() -> dict[str, Any]:
+        import gitlab_harness as glh
+
+        base = factory.mktemp(f"gitlab-example-{run}")
+        repo = glh.make_service_repo(base / "inventory-api", glh.GITLAB_DIR / GITLAB_EXAMPLES[run])
+        variables = {"TESTGATE_INSTALL": "skip", "TESTGATE_VENV": str(VENV), **BREAK[run]}
+        result = glh.run_pipeline(repo, variables, timeout=900)
+        report = repo / "reports" / "testgate-report.json"
+        assert report.is_file(), f"the GitLab {run} example wrote no report: {result.explain()}"
+        return {**json.loads(report.read_text(encoding="utf-8")), "jobs": result.jobs}
+
+    return session_run(factory, "gitlab", f"example-{run}", drive)

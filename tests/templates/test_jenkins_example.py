@@ -18,15 +18,12 @@ from typing import Any
 
 import pytest
 from conftest import require_tool
-from jenkins_harness import calls, run_examples
+from jenkins_harness import calls, example_builds
 from template_results import (
     NEW_FAILURE,
     OLD_FAILURE,
     direct_report,
-    example_ready,
     failure_ids,
-    session_run,
-    write_record,
 )
 
 pytestmark = pytest.mark.slow
@@ -35,18 +32,10 @@ TEST_STAGES = ["Consumer contracts", "Provider verification", "API tests"]
 HISTORY = ".testgate-history/history.json"
 
 
-def jenkins_examples(factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """The example builds, run once per session (the cross-platform test reads them too)."""
-    groovy = require_tool("groovy")
-    example_ready()
-    return session_run(
-        factory, "jenkins", "examples", lambda: run_examples(groovy, factory.mktemp("jenkins"))
-    )
-
-
 @pytest.fixture(scope="module")
 def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    results = jenkins_examples(tmp_path_factory)
+    # once per session: tests/templates/test_cross_platform.py reads the same builds
+    results = example_builds(tmp_path_factory, require_tool("groovy"))
     for name in ("pass", "fail"):
         result = results[name]
         assert result["report"] is not None, _explain(result)
@@ -54,7 +43,6 @@ def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str
         if "direct_json" not in result:
             out = Path(result["workspace"]).parent / "direct"
             result["direct_json"] = direct_report(Path(result["workspace"]), out)
-        write_record(tmp_path_factory, "jenkins", name, result["report"], stages=result["stages"])
     return results
 
 
