@@ -298,6 +298,22 @@ value (dict, list), which it encodes (``application/json`` unless told otherwise
 _HANDLER_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
+def require_no_messages(pacts: Iterable[PactFile]) -> None:
+    """Fail fast when the pacts hold message interactions and no handler can produce them.
+
+    Raises:
+        ConfigError: the messages it found (exit 2): without a handler each would fail.
+    """
+    messages = sorted({d for p in pacts for d, k in p.kinds().items() if k == "message"})
+    if messages:
+        raise ConfigError(
+            f"the pacts have {len(messages)} message interactions ({', '.join(messages[:3])}) "
+            "but no message handler produces them",
+            hint='set [provider.messages] handler = "module:function" in testgate.toml, '
+            "--message-handler or TESTGATE_MESSAGE_HANDLER",
+        )
+
+
 def load_message_handler(spec: str, search_path: Path | None = None) -> MessageHandler:
     """Import the ``module:function`` named by ``[provider.messages] handler``.
 

@@ -419,6 +419,14 @@ class RunningStubs:
             for s in self.stubs
         ]
 
+    def summary_md(self) -> str:
+        """The stubs for a job summary ("" when there are none)."""
+        if not self.stubs:
+            return ""
+        return "\nDownstreams stubbed from their pacts:\n\n" + "".join(
+            f"- {line}\n" for line in self.describe()
+        )
+
     def wait_ready(self, timeout: float) -> None:
         """Wait until every stub listens.
 
