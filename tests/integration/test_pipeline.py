@@ -109,6 +109,31 @@ def test_pipeline_catches_the_broken_contract(env: dict[str, str], tmp_path: Pat
     assert report["decision"] == "fail"
 
 
+def test_pipeline_catches_downstream_drift_at_inventory_apis_consumer_stage(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`make pipeline BREAK=pricing`: inventory-api's client of pricing-api drifts from its pact."""
+    env["EXAMPLE_BREAK"] = "pricing"
+    proc = run_cli(["pipeline", "--env", "local"], env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert re.search(r"consumer\s+FAIL", out), out[-2000:]
+    assert "skipping verify" in out  # pacts of failing tests are never verified
+    reports = tmp_path / "reports"
+    cases = {
+        case.name: case
+        for suite in JUnitXml.fromfile(str(reports / "consumer.xml"))
+        for case in suite
+    }
+    failed = sorted(name for name, case in cases.items() if not case.is_passed)
+    assert failed == ["test_gets_the_price_of_a_product"], failed  # inventory-api's own test
+    assert "Unexpected query parameter 'currency' received" in cases[failed[0]].result[0].text
+    assert not (reports / "provider-verification.xml").exists()
+    # and the API tests against inventory-api, its pricing-api stubbed: the stub says why
+    assert "the pricing-api stub could not answer" in out
+    assert "GET /prices/p-100?currency=EUR" in out
+
+
 def test_verify_without_pacts_is_undecided_not_a_pass(env: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "pacts").mkdir()
     code = verify.main([], env)
