@@ -6,8 +6,9 @@ the provider wrote as *their consumer* and the variable the provider reads the
 downstream's URL from::
 
     [[provider.stubs]]
-    pact = "{pact-dir}/inventory-api-pricing-api.json"   # a file, a folder, or "broker"
+    pact = ["{pact-dir}/inventory-api-pricing-api.json", "broker"]   # tried in order
     url-variable = "PRICING_API_URL"
+    provider = "pricing-api"
 
 testgate starts ``pact stub`` (the Pact Stub Server inside the ``pact`` CLI it
 installs) loaded with that pact on a free 127.0.0.1 port, at the same time as the
@@ -18,7 +19,11 @@ hanging or hiding in a 502.
 
 Pacts come from a file, a folder (the one pact of this provider with that
 downstream), or the Pact Broker: the latest pact, or with ``environment`` the one
-whose verification by the downstream version deployed there succeeded.
+whose verification by the downstream version deployed there succeeded. ``pact``
+may list several sources, tried in order: a file that is not there, or a broker
+that is not configured or has no such pact, passes to the next (a build that ran
+the provider's own consumer tests has the file; a run a broker webhook starts
+takes it from the broker).
 """
 
 from __future__ import annotations
@@ -53,9 +58,9 @@ _NO_MATCH = re.compile(r"No matching request found for path (\S+?),? sending (\d
 
 @dataclass(frozen=True)
 class StubSpec:
-    """One ``[[provider.stubs]]`` entry, as written."""
+    """One ``[[provider.stubs]]`` entry, as written (``sources``: ``pact``, as a tuple)."""
 
-    pact: str
+    sources: tuple[str, ...]
     url_variable: str
     provider: str | None = None
     environment: str | None = None
@@ -108,11 +113,18 @@ def parse_stub_specs(raw: Any) -> tuple[StubSpec, ...]:
         for key in sorted(set(item) - set(KEYS)):
             problems.append(f"{where}: unknown key {key!r} (known: {', '.join(KEYS)})")
         values = {k: item.get(k) for k in KEYS}
+        raw_pact = values.pop("pact")
+        sources = (raw_pact,) if isinstance(raw_pact, str) else (raw_pact or ())
+        if raw_pact is not None and not (
+            isinstance(sources, (list, tuple)) and all(isinstance(v, str) and v for v in sources)
+        ):
+            problems.append(f"{where}: pact must be a string or a list of strings")
+            sources = ()
         for key, value in values.items():
             if value is not None and not isinstance(value, str):
                 problems.append(f"{where}: {key} must be a string")
-        pact, variable = values["pact"], values["url-variable"]
-        if not pact:
+        variable = values["url-variable"]
+        if not sources:
             problems.append(f"{where}: pact is required (a pact file, a folder, or {BROKER!r})")
         if not variable:
             problems.append(f"{where}: url-variable is required (e.g. PRICING_API_URL)")
@@ -120,16 +132,16 @@ def parse_stub_specs(raw: Any) -> tuple[StubSpec, ...]:
             problems.append(f"{where}: url-variable {variable!r} is not a variable name")
         elif variable in seen:
             problems.append(f"{where}: a second stub for url-variable {variable!r}")
-        if pact == BROKER and not values["provider"]:
+        if BROKER in sources and not values["provider"]:
             problems.append(f"{where}: pact = {BROKER!r} needs provider = the downstream's name")
-        if values["environment"] and pact != BROKER:
+        if values["environment"] and BROKER not in sources:
             problems.append(f"{where}: environment only applies to pact = {BROKER!r}")
         if isinstance(variable, str):
             seen.add(variable)
         if all(v is None or isinstance(v, str) for v in values.values()):
             specs.append(
                 StubSpec(
-                    pact=str(pact or ""),
+                    sources=tuple(sources),
                     url_variable=str(variable or ""),
                     provider=values["provider"] or None,
                     environment=values["environment"] or None,
@@ -138,8 +150,8 @@ def parse_stub_specs(raw: Any) -> tuple[StubSpec, ...]:
     if problems:
         raise ConfigError(
             f"{SETTING}: " + "; ".join(problems),
-            hint='each stub: pact = "<file | folder | broker>", url-variable = "NAME", '
-            "optional provider and (broker only) environment",
+            hint='each stub: pact = "<file | folder | broker>" (or a list of them, tried in '
+            'order), url-variable = "NAME", optional provider and (broker only) environment',
         )
     return tuple(specs)
 
@@ -196,23 +208,52 @@ def resolve_stub_pacts(
     """
     found: list[StubPact] = []
     for spec in specs:
-        if spec.pact == BROKER:
-            found.append(
-                _from_broker(spec, consumer, fetch_dir, broker, session or requests.Session())
+        tried: list[str] = []
+        for source in spec.sources:
+            pact = _from_source(
+                source, spec, consumer, root, pact_dir, fetch_dir, broker, session, tried
             )
-            continue
-        path = Path(spec.pact.replace("{pact-dir}", str(pact_dir)))
+            if pact is not None:
+                found.append(pact)
+                break
+        else:
+            raise ConfigError(
+                f"{SETTING}: no pact for the stub of {spec.url_variable}: " + "; ".join(tried),
+                hint="run the provider's own consumer tests first (testgate consumer), "
+                "publish them to the broker, or fix pact = in testgate.toml",
+            )
+    return found
+
+
+class _NotThere(Exception):
+    """This source has no pact: try the next one."""
+
+
+def _from_source(
+    source: str,
+    spec: StubSpec,
+    consumer: str,
+    root: Path,
+    pact_dir: Path,
+    fetch_dir: Path,
+    broker: BrokerSettings | None,
+    session: requests.Session | None,
+    tried: list[str],
+) -> StubPact | None:
+    """The pact of one source, or ``None`` (and why, in ``tried``) when it has none."""
+    try:
+        if source == BROKER:
+            return _from_broker(spec, consumer, fetch_dir, broker, session or requests.Session())
+        path = Path(source.replace("{pact-dir}", str(pact_dir)))
         path = path if path.is_absolute() else root / path
         if path.is_dir():
             path = _pick_from_folder(path, spec, consumer)
         elif not path.is_file():
-            raise ConfigError(
-                f"{SETTING}: stub pact {path} does not exist (for {spec.url_variable})",
-                hint="run the provider's own consumer tests first (testgate consumer), "
-                "or fix pact = in testgate.toml",
-            )
-        found.append(_checked(path, _read(path), spec, consumer, source=str(path)))
-    return found
+            raise _NotThere(f"stub pact {path} does not exist")
+        return _checked(path, _read(path), spec, consumer, source=str(path))
+    except _NotThere as missing:
+        tried.append(str(missing))
+        return None
 
 
 def _pick_from_folder(folder: Path, spec: StubSpec, consumer: str) -> Path:
@@ -224,10 +265,7 @@ def _pick_from_folder(folder: Path, spec: StubSpec, consumer: str) -> Path:
                 matches.append(path)
     wanted = f"{consumer} -> {spec.provider or 'a downstream'}"
     if not matches:
-        raise ConfigError(
-            f"{SETTING}: no pact {wanted} in the folder {folder} (for {spec.url_variable})",
-            hint="run the provider's own consumer tests first (testgate consumer), or fix pact =",
-        )
+        raise _NotThere(f"no pact {wanted} in the folder {folder}")
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
         raise ConfigError(
@@ -306,10 +344,7 @@ def _from_broker(
     session: requests.Session,
 ) -> StubPact:
     if settings is None:
-        raise ConfigError(
-            f'{SETTING}: pact = "broker" (for {spec.url_variable}) but no Pact Broker is configured',
-            hint="set PACT_BROKER_BASE_URL (and PACT_BROKER_TOKEN), or point pact = at a file",
-        )
+        raise _NotThere("no Pact Broker is configured (PACT_BROKER_BASE_URL)")
     downstream = str(spec.provider)
     what = f"{consumer}'s pact with {downstream}"
     if spec.environment:
@@ -319,10 +354,7 @@ def _from_broker(
         href = f"/pacts/provider/{quote(downstream, safe='')}/consumer/{quote(consumer, safe='')}/latest"
     response = _broker_get(session, settings, href)
     if response.status_code == 404:
-        raise ConfigError(
-            f"{SETTING}: the Pact Broker has no {what} (for {spec.url_variable})",
-            hint=f"publish {consumer}'s pacts first (testgate publish), or fix provider =",
-        )
+        raise _NotThere(f"the Pact Broker has no {what}")
     if response.status_code != 200:
         raise ToolError(
             f"the Pact Broker answered HTTP {response.status_code} for {what}",
@@ -370,10 +402,9 @@ def _verified_in(
         href = ((row.get("pact") or {}).get("_links") or {}).get("self", {}).get("href")
         if provider == downstream and verification.get("success") is True and href:
             return str(href)
-    raise ConfigError(
-        f"{SETTING}: no pact of the latest {consumer} has been verified by the {downstream} "
-        f"deployed in {environment}",
-        hint=f"verify {downstream} against it and record its deployment, or drop environment =",
+    raise _NotThere(
+        f"no pact of the latest {consumer} has been verified by the {downstream} "
+        f"deployed in {environment} (Pact Broker)"
     )
 
 

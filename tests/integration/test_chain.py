@@ -101,8 +101,9 @@ def test_a_stub_pact_that_does_not_exist_is_exit_2_naming_it(
     (tmp_path / "pacts" / PRICING_PACT.name).unlink()
     assert verify.main([], env) == 2
     err = capsys.readouterr().err
-    assert str(tmp_path / "pacts" / PRICING_PACT.name) in err
-    assert "does not exist (for PRICING_API_URL)" in err
+    assert "no pact for the stub of PRICING_API_URL" in err
+    assert f"stub pact {tmp_path / 'pacts' / PRICING_PACT.name} does not exist" in err
+    assert "no Pact Broker is configured" in err  # the second source in testgate.toml
     assert not (tmp_path / "reports" / "inventory-api.log").exists(), "nothing was started"
 
 

@@ -62,12 +62,17 @@ def test_stub_specs_parse() -> None:
     specs = stubs.parse_stub_specs(
         [
             {"pact": "{pact-dir}/a.json", "url-variable": "PRICING_API_URL"},
-            {"pact": "broker", "url-variable": "TAX_URL", "provider": "tax", "environment": "prod"},
+            {
+                "pact": ["x.json", "broker"],
+                "url-variable": "TAX_URL",
+                "provider": "tax",
+                "environment": "prod",
+            },
         ]
     )
     assert specs == (
-        stubs.StubSpec("{pact-dir}/a.json", "PRICING_API_URL"),
-        stubs.StubSpec("broker", "TAX_URL", provider="tax", environment="prod"),
+        stubs.StubSpec(("{pact-dir}/a.json",), "PRICING_API_URL"),
+        stubs.StubSpec(("x.json", "broker"), "TAX_URL", provider="tax", environment="prod"),
     )
     assert stubs.parse_stub_specs(None) == ()
 
@@ -81,6 +86,7 @@ def test_every_problem_of_the_stub_specs_is_reported_at_once() -> None:
                 {"pact": "b.json", "url-variable": "A"},
                 {"pact": "broker", "url-variable": "B"},
                 {"pact": "c.json", "url-variable": "C", "environment": "prod"},
+                {"pact": ["d.json", 3], "url-variable": "D"},
             ]
         )
     message = str(error.value)
@@ -92,6 +98,7 @@ def test_every_problem_of_the_stub_specs_is_reported_at_once() -> None:
         "stub #3: a second stub for url-variable 'A'",
         "stub #4: pact = 'broker' needs provider",
         "stub #5: environment only applies to pact = 'broker'",
+        "stub #6: pact must be a string or a list of strings",
     ):
         assert part in message
 
@@ -120,8 +127,8 @@ def test_pact_dir_placeholder_and_relative_paths(tmp_path: Path) -> None:
     write(tmp_path / "contracts" / "tax.json", pact_doc(provider="tax-api"))
     found = resolve(
         tmp_path,
-        stubs.StubSpec("{pact-dir}/inventory-api-pricing-api.json", "PRICING_API_URL"),
-        stubs.StubSpec("contracts/tax.json", "TAX_URL", provider="tax-api"),
+        stubs.StubSpec(("{pact-dir}/inventory-api-pricing-api.json",), "PRICING_API_URL"),
+        stubs.StubSpec(("contracts/tax.json",), "TAX_URL", provider="tax-api"),
     )
     assert [(p.provider, p.url_variable, p.interactions) for p in found] == [
         ("pricing-api", "PRICING_API_URL", 1),
@@ -133,20 +140,36 @@ def test_a_folder_gives_the_one_pact_of_this_provider_with_the_downstream(tmp_pa
     write(tmp_path / "pacts" / "a.json", pact_doc("dashboard-api", "inventory-api"))
     write(tmp_path / "pacts" / "b.json", pact_doc())
     write(tmp_path / "pacts" / "c.json", pact_doc(provider="tax-api"))
-    found = resolve(tmp_path, stubs.StubSpec("{pact-dir}", "PRICING_API_URL", "pricing-api"))
+    found = resolve(tmp_path, stubs.StubSpec(("{pact-dir}",), "PRICING_API_URL", "pricing-api"))
     assert found[0].path.name == "b.json"
     with pytest.raises(
         ConfigError, match=r"several pacts inventory-api -> a downstream \(b.json, c.json\)"
     ):
-        resolve(tmp_path, stubs.StubSpec("{pact-dir}", "PRICING_API_URL"))
+        resolve(tmp_path, stubs.StubSpec(("{pact-dir}",), "PRICING_API_URL"))
 
 
 def test_a_stub_pact_that_does_not_exist_is_exit_2_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
-        resolve(tmp_path, stubs.StubSpec("{pact-dir}/missing.json", "PRICING_API_URL"))
+        resolve(tmp_path, stubs.StubSpec(("{pact-dir}/missing.json",), "PRICING_API_URL"))
     assert error.value.exit_code == ExitCode.USAGE
-    assert str(tmp_path / "pacts" / "missing.json") in str(error.value)
+    assert "no pact for the stub of PRICING_API_URL" in str(error.value)
+    assert f"stub pact {tmp_path / 'pacts' / 'missing.json'} does not exist" in str(error.value)
     assert "testgate consumer" in str(error.value)
+
+
+def test_sources_are_tried_in_order(tmp_path: Path, pact_broker_factory) -> None:
+    """The build that ran the consumer tests has the file; a webhook's run takes the broker's."""
+    server = pact_broker_factory()
+    publish(server, "i-1", pact_doc())
+    settings = broker.broker_settings({"PACT_BROKER_BASE_URL": server.url})
+    spec = stubs.StubSpec(("{pact-dir}/p.json", "broker"), "PRICING_API_URL", "pricing-api")
+    assert "Pact Broker" in resolve(tmp_path, spec, broker=settings)[0].source
+    write(tmp_path / "pacts" / "p.json", pact_doc())
+    assert resolve(tmp_path, spec, broker=settings)[0].source == str(tmp_path / "pacts" / "p.json")
+    (tmp_path / "pacts" / "p.json").unlink()
+    with pytest.raises(ConfigError) as error:
+        resolve(tmp_path, spec)
+    assert "p.json does not exist; no Pact Broker is configured" in str(error.value)
 
 
 def test_a_stub_pact_of_another_consumer_is_exit_2(tmp_path: Path) -> None:
@@ -155,20 +178,20 @@ def test_a_stub_pact_of_another_consumer_is_exit_2(tmp_path: Path) -> None:
         ConfigError,
         match="is dashboard-api's pact with inventory-api, not inventory-api's pact with a downstream",
     ):
-        resolve(tmp_path, stubs.StubSpec("p.json", "PRICING_API_URL"))
+        resolve(tmp_path, stubs.StubSpec(("p.json",), "PRICING_API_URL"))
 
 
 def test_a_stub_pact_naming_another_provider_is_exit_2(tmp_path: Path) -> None:
     write(tmp_path / "p.json", pact_doc(provider="tax-api"))
     with pytest.raises(ConfigError, match="names provider 'tax-api', not 'pricing-api'"):
-        resolve(tmp_path, stubs.StubSpec("p.json", "PRICING_API_URL", provider="pricing-api"))
+        resolve(tmp_path, stubs.StubSpec(("p.json",), "PRICING_API_URL", provider="pricing-api"))
 
 
 def test_a_stub_pact_with_only_messages_is_exit_2(tmp_path: Path) -> None:
     message = {"type": "Asynchronous/Messages", "description": "e", "contents": {}}
     write(tmp_path / "p.json", pact_doc("inventory-api", "pricing-api", message))
     with pytest.raises(ConfigError, match="no HTTP interaction"):
-        resolve(tmp_path, stubs.StubSpec("p.json", "PRICING_API_URL"))
+        resolve(tmp_path, stubs.StubSpec(("p.json",), "PRICING_API_URL"))
 
 
 # -- pacts from the broker ------------------------------------------------------------------------
@@ -202,7 +225,7 @@ def test_the_latest_pact_from_the_broker(tmp_path: Path, pact_broker_factory) ->
         {"PACT_BROKER_BASE_URL": server.url, "PACT_BROKER_TOKEN": "stub-token-1"}
     )
     found = resolve(
-        tmp_path, stubs.StubSpec("broker", "PRICING_API_URL", "pricing-api"), broker=settings
+        tmp_path, stubs.StubSpec(("broker",), "PRICING_API_URL", "pricing-api"), broker=settings
     )
     assert found[0].interactions == 2
     assert found[0].path == tmp_path / "fetched" / "inventory-api-pricing-api.json"
@@ -219,7 +242,7 @@ def test_the_pact_verified_by_the_downstream_in_an_environment(
     prod = server.create_environment("prod", production=True)
     publish(server, "i-1", pact_doc())
     settings = broker.broker_settings({"PACT_BROKER_BASE_URL": server.url})
-    spec = stubs.StubSpec("broker", "PRICING_API_URL", "pricing-api", environment="prod")
+    spec = stubs.StubSpec(("broker",), "PRICING_API_URL", "pricing-api", environment="prod")
     # pricing-api p-1 is in prod but has not verified the pact: no stub can stand for it
     server.state.version("pricing-api", "p-1", create=True)
     requests.post(
@@ -241,9 +264,9 @@ def test_the_pact_verified_by_the_downstream_in_an_environment(
 
 def test_broker_problems_name_the_cause(tmp_path: Path, pact_broker_factory) -> None:
     server = pact_broker_factory(token="right")
-    spec = stubs.StubSpec("broker", "PRICING_API_URL", "pricing-api")
+    spec = stubs.StubSpec(("broker",), "PRICING_API_URL", "pricing-api")
     with pytest.raises(ConfigError, match="no Pact Broker is configured"):
-        resolve(tmp_path, spec)
+        resolve(tmp_path, spec)  # the only source
     wrong = broker.broker_settings(
         {"PACT_BROKER_BASE_URL": server.url, "PACT_BROKER_TOKEN": "wrong-token-5x"}
     )
@@ -289,7 +312,7 @@ def pact_cli() -> str:
 def test_a_real_stub_answers_from_the_pact_and_reports_what_it_cannot(tmp_path: Path) -> None:
     require_tool("pact")
     pact = resolve(
-        tmp_path, stubs.StubSpec(str(write(tmp_path / "p.json", pact_doc())), "PRICING_API_URL")
+        tmp_path, stubs.StubSpec((str(write(tmp_path / "p.json", pact_doc())),), "PRICING_API_URL")
     )
     provider_log = tmp_path / "reports" / "inventory-api.log"
     with stubs.run_stubs(
@@ -343,7 +366,7 @@ def test_a_stub_that_exits_or_never_listens_is_exit_3_with_its_log(
     tmp_path: Path, body: str, expected: str, tail: str
 ) -> None:
     pact = resolve(
-        tmp_path, stubs.StubSpec(str(write(tmp_path / "p.json", pact_doc())), "PRICING_API_URL")
+        tmp_path, stubs.StubSpec((str(write(tmp_path / "p.json", pact_doc())),), "PRICING_API_URL")
     )
     cli = fake_cli(tmp_path, body)
     with (

@@ -36,13 +36,18 @@ def seed(db: Database, data_set: str) -> int:
 
 
 def serve_pricing_api() -> str:
-    """Serve the example pricing-api (with its default prices) from a daemon thread; its URL."""
+    """Serve the example pricing-api from a daemon thread; its URL.
+
+    It knows the seed products' prices, and a list price for any other product (the API
+    tests create products on the fly, as they may in a demo environment).
+    """
     from werkzeug.serving import make_server
 
     if str(PRICING_API) not in sys.path:
         sys.path.insert(0, str(PRICING_API))
     from pricing_api import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+    app = create_app(list_price={"amount": 1.0, "currency": "EUR"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, name="pricing-api", daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}"

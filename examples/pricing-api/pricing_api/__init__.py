@@ -22,12 +22,19 @@ DEFAULT_PRICES: dict[str, dict[str, Any]] = {
 }
 
 
-def create_app(*, enable_states: bool = False, seed: bool = True) -> Flask:
+def create_app(
+    *,
+    enable_states: bool = False,
+    seed: bool = True,
+    list_price: dict[str, Any] | None = None,
+) -> Flask:
     """Build the Flask app.
 
     Args:
         enable_states: expose ``POST /_pact/provider-states`` for Pact verification.
         seed: start with :data:`DEFAULT_PRICES` (verification starts empty: states add rows).
+        list_price: the price of a product it has none for (a demo environment, where the
+            API tests create products on the fly); by default such a product is a 404.
     """
     app = Flask("pricing_api")
     prices: dict[str, dict[str, Any]] = dict(DEFAULT_PRICES) if seed else {}
@@ -38,7 +45,7 @@ def create_app(*, enable_states: bool = False, seed: bool = True) -> Flask:
 
     @app.get("/prices/<product_id>")
     def get_price(product_id: str):  # type: ignore[no-untyped-def]
-        price = prices.get(product_id)
+        price = prices.get(product_id, list_price)
         if price is None:
             return jsonify(error=f"no price for {product_id}"), 404
         return jsonify(productId=product_id, amount=price["amount"], currency=price["currency"])
