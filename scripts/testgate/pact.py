@@ -314,6 +314,29 @@ def require_no_messages(pacts: Iterable[PactFile]) -> None:
         )
 
 
+def message_handler_spec(table: Any) -> str | None:
+    """``handler`` of the ``[provider.messages]`` table (the only key it has), if set.
+
+    Raises:
+        ConfigError: not a table, an unknown key, or a handler that is not a string (exit 2).
+    """
+    if table in (None, {}):
+        return None
+    where = "[provider.messages] in testgate.toml"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table", hint='handler = "module:function"')
+    unknown = sorted(set(table) - {"handler"})
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} (keys: handler)",
+            hint='[provider.messages] takes handler = "module:function"',
+        )
+    handler = table.get("handler")
+    if handler is not None and not isinstance(handler, str):
+        raise ConfigError(f"{where}: handler must be a string 'module:function'")
+    return handler or None
+
+
 def load_message_handler(spec: str, search_path: Path | None = None) -> MessageHandler:
     """Import the ``module:function`` named by ``[provider.messages] handler``.
 

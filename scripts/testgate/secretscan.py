@@ -200,17 +200,21 @@ def scan_pact_files(paths: Collection[Path], allow: Collection[str] = ()) -> lis
 
 
 def parse_allowlist(raw: Any) -> tuple[str, ...]:
-    """``[secret-scan] allow``: a list of known fake values.
+    """``secrets-allowlist`` (``[consumer] secrets-allowlist``): the known fake values.
+
+    A list from testgate.toml keeps each value whole; a string (a variable) is comma-separated.
 
     Raises:
-        ConfigError: not a list of strings (exit 2).
+        ConfigError: neither a list of strings nor a string (exit 2).
     """
     if raw in (None, ""):
         return ()
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+    if isinstance(raw, str):
+        return tuple(v.strip() for v in raw.split(",") if v.strip())
+    if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
         raise ConfigError(
-            "[secret-scan] allow in testgate.toml must be a list of strings",
-            hint='list the known fake values, e.g. allow = ["Bearer test-token"]',
+            "[consumer] secrets-allowlist in testgate.toml must be a list of strings",
+            hint='list the known fake values, e.g. secrets-allowlist = ["Bearer test-token"]',
         )
     return tuple(raw)
 
@@ -221,7 +225,7 @@ def findings_md(findings: Collection[PactFinding], pacts: int) -> str:
         return f"Secret scan: no value in the {pacts} pact{'s' if pacts != 1 else ''} looks like a credential."
     lines = [
         f"**Secret scan: {len(findings)} value{'s' if len(findings) != 1 else ''} look like "
-        "credentials** (values not shown; known fakes go in `[secret-scan] allow` in testgate.toml):",
+        "credentials** (values not shown; known fakes go in `[consumer] secrets-allowlist` in testgate.toml):",
         "",
     ]
     lines += [

@@ -267,7 +267,7 @@ def test_known_fakes_in_the_allowlist_are_published(
 ) -> None:
     _pact_with_token(tmp_path / "pacts", "test-token-for-pacts")
     (tmp_path / "testgate.toml").write_text(
-        '[consumer]\npact-dir = "pacts"\n[secret-scan]\nallow = ["Bearer test-token-for-pacts"]\n'
+        '[consumer]\npact-dir = "pacts"\nsecrets-allowlist = ["Bearer test-token-for-pacts"]\n'
     )
     env["TESTGATE_PROJECT_FILE"] = str(tmp_path / "testgate.toml")
     assert publish.main([], env) == 0  # no broker: the pacts stay as files

@@ -124,6 +124,7 @@ def test_allowlisted_fakes_pass(tmp_path: Path) -> None:
 
 def test_allowlist_must_be_a_list_of_strings() -> None:
     assert secretscan.parse_allowlist(None) == ()
-    assert secretscan.parse_allowlist(["a"]) == ("a",)
-    with pytest.raises(ConfigError, match=r"\[secret-scan\] allow"):
-        secretscan.parse_allowlist("Bearer x")
+    assert secretscan.parse_allowlist(["Bearer a b"]) == ("Bearer a b",)
+    assert secretscan.parse_allowlist("Bearer a, x") == ("Bearer a", "x")
+    with pytest.raises(ConfigError, match=r"\[consumer\] secrets-allowlist"):
+        secretscan.parse_allowlist([1])
