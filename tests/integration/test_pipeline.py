@@ -294,6 +294,9 @@ command = ["{{python}}", "-m", "inventory_api", "--port", "0", "--provider-state
 cwd = {json.dumps(str(examples / "inventory-api"))}
 ready-path = "/health"
 states-path = "/_pact/provider-states"
+
+[provider.messages]
+handler = "inventory_api.events:pact_message"
 """,
         encoding="utf-8",
     )
