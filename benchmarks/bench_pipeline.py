@@ -12,7 +12,10 @@ what any pipeline must at least spend, and beside the figure before the chain (6
 README, same machine). The ratio is testgate's overhead (provider and stub start-up,
 verification, state checks, report).
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--runs 5]
+    .venv/bin/python benchmarks/bench_pipeline.py [--runs 5] [--baseline REF]
+
+``--baseline REF`` also times the pipeline of another commit (``git archive REF``, run with
+this venv), interleaved with the others: the figure before the chain measured in the same run.
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE_THE_CHAIN = 6.8  # seconds: README's median of `make pipeline` before the chain
 TARGET = 5.0
+
+
+def baseline_tree(ref: str, dest: Path) -> Path:
+    """The files of commit ``ref`` in ``dest`` (git archive: the repository is left as it is)."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    dest.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
 
 
 def timed(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
@@ -90,6 +103,7 @@ def bare_pytest(env: dict[str, str], tmp: Path) -> float:
             cwd=ROOT / "examples" / "inventory-api",
             env={**env, "PRICING_API_URL": f"http://127.0.0.1:{port}", "TEST_DATA_SET": "seed"},
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
         )
         assert provider.stdout is not None
@@ -119,6 +133,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", metavar="REF", help="also time the pipeline of this commit")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -132,14 +147,25 @@ def main() -> int:
         env.pop("EXAMPLE_BREAK", None)
         testgate = [sys.executable, "-m", "testgate", "pipeline", "--env", "local"]
         timed(testgate, env)  # warm-up: imports compiled, pages cached
-        pipeline, floor = [], []
+        old_env: dict[str, str] = {}
+        if args.baseline:
+            old_root = baseline_tree(args.baseline, tmp / "baseline")
+            old_env = {
+                **env,
+                "PYTHONPATH": str(old_root / "scripts"),
+                "TESTGATE_REPORTS_DIR": str(tmp / "old-reports"),
+                "TESTGATE_PACT_DIR": str(tmp / "old-pacts"),
+            }
+            timed(testgate, old_env, cwd=old_root)
+        pipeline, floor, before = [], [], []
         for i in range(args.runs):
             pipeline.append(timed(testgate, env))
             floor.append(bare_pytest(env, tmp))
-            print(
-                f"run {i + 1}/{args.runs}: pipeline {pipeline[-1]:.2f}s, bare pytest {floor[-1]:.2f}s",
-                flush=True,
-            )
+            line = f"run {i + 1}/{args.runs}: pipeline {pipeline[-1]:.2f}s, bare pytest {floor[-1]:.2f}s"
+            if args.baseline:
+                before.append(timed(testgate, old_env, cwd=old_root))
+                line += f", {args.baseline} {before[-1]:.2f}s"
+            print(line, flush=True)
     med_p, med_f = statistics.median(pipeline), statistics.median(floor)
     print(
         f"\ntestgate pipeline --env local, with the chain: median {med_p:.2f}s "
@@ -149,6 +175,12 @@ def main() -> int:
     print(
         f"before the chain (README): {BEFORE_THE_CHAIN:.1f}s; now {med_p / BEFORE_THE_CHAIN:.2f}x that"
     )
+    if before:
+        med_b = statistics.median(before)
+        print(
+            f"{args.baseline} (before the chain) in this run: median {med_b:.2f}s; "
+            f"with the chain {med_p / med_b:.2f}x that"
+        )
     print(f"bare pytest, same suites (stub and provider by hand): median {med_f:.2f}s")
     print(
         f"ratio pipeline / bare pytest: {med_p / med_f:.2f}x "
