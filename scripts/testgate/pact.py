@@ -9,13 +9,9 @@ side of the lifecycle (publish, can-i-deploy, ...) lives in ``broker.py``.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
-import logging
 import re
-import socket
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,6 +349,8 @@ def load_message_handler(spec: str, search_path: Path | None = None) -> MessageH
             f"{where} must be 'module:function', not {spec!r}",
             hint='for example handler = "inventory_api.events:pact_message"',
         )
+    import importlib
+
     module_name, _, attr = spec.partition(":")
     if search_path is not None and str(search_path) not in sys.path:
         sys.path.insert(0, str(search_path))
@@ -441,6 +439,8 @@ class _PromptRelayExit:
         return self.producer.__enter__()
 
     def __exit__(self, *exc: Any) -> Any:
+        import threading
+
         waker = threading.Timer(0.02, self._wake)
         waker.start()
         try:
@@ -449,6 +449,8 @@ class _PromptRelayExit:
             waker.cancel()
 
     def _wake(self) -> None:
+        import socket
+
         with contextlib.suppress(OSError):
             socket.create_connection((self.producer.host, self.producer.port), timeout=0.5).close()
 
@@ -462,6 +464,8 @@ def _prompt_relay_exit(verifier: Any) -> None:
 @contextlib.contextmanager
 def _quiet_pact_logging() -> Iterator[None]:
     """pact-python logs a handler's exception with its traceback; the report says it once."""
+    import logging  # only when verifying: it costs start-up time
+
     logger = logging.getLogger("pact")
     null = logging.NullHandler()
     logger.addHandler(null)

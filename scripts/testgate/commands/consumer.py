@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from testgate import pact, runner, secretscan
+from testgate import pact, runner
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode, ToolError
 from testgate.platforms import Platform
@@ -97,6 +97,8 @@ def _run(cfg: Settings, platform: Platform) -> int:
             + (f" ({messages} messages)" if messages else "")
             + f" (spec {item.specification})"
         )
+    from testgate import secretscan  # only after the tests: not for --help
+
     findings = secretscan.scan_pact_files([p.path for p in pacts], cfg.secrets_allowlist or ())
     for finding in findings:
         platform.warning(f"{finding}: testgate publish will refuse this pact")
