@@ -188,11 +188,14 @@ def _encoded_bodies(interaction: Mapping[str, Any]) -> Iterator[tuple[str, str |
 
 def scan_pact_files(paths: Collection[Path], allow: Collection[str] = ()) -> list[PactFinding]:
     """:func:`scan_pact_data` over pact files; unreadable ones are left to the pact reader."""
+    from testgate.errors import TestgateError
+    from testgate.files import read_json
+
     findings: list[PactFinding] = []
     for path in sorted(paths):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+            data = read_json(path, "pact file")
+        except TestgateError:
             continue
         if isinstance(data, Mapping):
             findings += scan_pact_data(data, path, allow)

@@ -157,10 +157,9 @@ def parse_stub_specs(raw: Any) -> tuple[StubSpec, ...]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{SETTING}: stub pact {path} cannot be read: {exc}") from exc
+    from testgate.files import read_json
+
+    data = read_json(path, f"{SETTING}: stub pact", error=ConfigError)
     if not isinstance(data, dict):
         raise ConfigError(f"{SETTING}: stub pact {path} is not a pact file")
     return data

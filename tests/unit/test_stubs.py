@@ -160,7 +160,7 @@ def test_sources_are_tried_in_order(tmp_path: Path, pact_broker_factory) -> None
     """The build that ran the consumer tests has the file; a webhook's run takes the broker's."""
     server = pact_broker_factory()
     publish(server, "i-1", pact_doc())
-    settings = broker.broker_settings({"PACT_BROKER_BASE_URL": server.url})
+    settings = broker.broker_settings(server.url)
     spec = stubs.StubSpec(("{pact-dir}/p.json", "broker"), "PRICING_API_URL", "pricing-api")
     assert "Pact Broker" in resolve(tmp_path, spec, broker=settings)[0].source
     write(tmp_path / "pacts" / "p.json", pact_doc())
@@ -220,9 +220,7 @@ def test_the_latest_pact_from_the_broker(tmp_path: Path, pact_broker_factory) ->
     new["interactions"] = [PRICE, {**PRICE, "description": "another"}]
     publish(server, "i-1", old, "stub-token-1")
     publish(server, "i-2", new, "stub-token-1")
-    settings = broker.broker_settings(
-        {"PACT_BROKER_BASE_URL": server.url, "PACT_BROKER_TOKEN": "stub-token-1"}
-    )
+    settings = broker.broker_settings(server.url, token="stub-token-1")
     found = resolve(
         tmp_path, stubs.StubSpec(("broker",), "PRICING_API_URL", "pricing-api"), broker=settings
     )
@@ -240,7 +238,7 @@ def test_the_pact_verified_by_the_downstream_in_an_environment(
     server = pact_broker_factory()
     prod = server.create_environment("prod", production=True)
     publish(server, "i-1", pact_doc())
-    settings = broker.broker_settings({"PACT_BROKER_BASE_URL": server.url})
+    settings = broker.broker_settings(server.url)
     spec = stubs.StubSpec(("broker",), "PRICING_API_URL", "pricing-api", environment="prod")
     # pricing-api p-1 is in prod but has not verified the pact: no stub can stand for it
     server.state.version("pricing-api", "p-1", create=True)
@@ -266,18 +264,14 @@ def test_broker_problems_name_the_cause(tmp_path: Path, pact_broker_factory) -> 
     spec = stubs.StubSpec(("broker",), "PRICING_API_URL", "pricing-api")
     with pytest.raises(ConfigError, match="no Pact Broker is configured"):
         resolve(tmp_path, spec)  # the only source
-    wrong = broker.broker_settings(
-        {"PACT_BROKER_BASE_URL": server.url, "PACT_BROKER_TOKEN": "wrong-token-5x"}
-    )
+    wrong = broker.broker_settings(server.url, token="wrong-token-5x")
     with pytest.raises(ConfigError, match=r"refused the credentials .* PACT_BROKER_TOKEN") as error:
         resolve(tmp_path, spec, broker=wrong)
     assert "wrong-token-5x" not in str(error.value)
-    right = broker.broker_settings(
-        {"PACT_BROKER_BASE_URL": server.url, "PACT_BROKER_TOKEN": "right"}
-    )
+    right = broker.broker_settings(server.url, token="right")
     with pytest.raises(ConfigError, match="has no inventory-api's pact with pricing-api"):
         resolve(tmp_path, spec, broker=right)
-    gone = broker.broker_settings({"PACT_BROKER_BASE_URL": "http://127.0.0.1:9"})
+    gone = broker.broker_settings("http://127.0.0.1:9")
     with pytest.raises(ToolError, match="cannot be reached"):
         resolve(tmp_path, spec, broker=gone)
 
@@ -306,7 +300,7 @@ def test_unanswered_requests_are_read_from_the_stub_log() -> None:
 
 def pact_cli() -> str:
     """The pact CLI of pact-python-cli, a dependency of testgate (never skipped)."""
-    return broker.find_pact_cli({"PATH": str(Path(sys.executable).parent)})
+    return broker.find_pact_cli(path=str(Path(sys.executable).parent))
 
 
 def test_a_real_stub_answers_from_the_pact_and_reports_what_it_cannot(tmp_path: Path) -> None:

@@ -126,14 +126,15 @@ def provider_under_test(
     from testgate import broker
 
     specs = stubs.parse_stub_specs(cfg.provider_stubs)
+    wants_broker = any(stubs.BROKER in spec.sources for spec in specs)
     stub_pacts = stubs.resolve_stub_pacts(
         specs,
         consumer=name,
         root=cfg.project.root,
         pact_dir=cfg.pact_dir,
         fetch_dir=cfg.reports_dir / "stub-pacts",
-        broker=broker.broker_settings(env, cfg.lookup("broker-url"), required=False)
-        if specs
+        broker=_broker.from_environ(env, cfg.lookup("broker-url"), required=False)
+        if wants_broker
         else None,
     )
     argv = [part.replace("{python}", sys.executable) for part in cfg.provider_command]
@@ -146,7 +147,9 @@ def provider_under_test(
         timeout=cfg.start_timeout,
         name=name,
         stubs=stub_pacts,
-        pact_cli=broker.find_pact_cli(env) if stub_pacts else None,
+        pact_cli=broker.find_pact_cli(cfg.lookup("pact-cli"), path=env.get("PATH"))
+        if stub_pacts
+        else None,
     ) as running:
         yield running
 
