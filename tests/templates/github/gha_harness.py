@@ -101,9 +101,11 @@ def act_binary() -> str:
 
 
 def remote_uses(workflows: Path = WORKFLOWS) -> set[str]:
-    """Every ``owner/repo[/path]@ref`` used by the workflows."""
+    """Every ``owner/repo[/path]@ref`` used by the workflows and by our composite actions
+    (``.github/actions/*/action.yml`` beside them)."""
     found: set[str] = set()
-    for path in workflows.glob("*.yml"):
+    actions = workflows.parent / "actions"
+    for path in [*workflows.glob("*.yml"), *actions.glob("*/action.yml")]:
         for uses in USES.findall(path.read_text(encoding="utf-8")):
             if not uses.startswith(("./", "docker://")):
                 found.add(uses.strip("'\""))
