@@ -186,10 +186,14 @@ FLIPPED = "tests.api.test_items::test_get"
 
 
 # the workspace of a service that committed a stale report (or a runner that kept one)
-STALE = """\
+STALE = (
+    """\
 <?xml version="1.0" encoding="utf-8"?>
 <testsuite name="stale" tests="5" failures="0">
-""" + "".join(f'  <testcase classname="old" name="stale_{i}"/>\n' for i in range(5)) + "</testsuite>\n"
+"""
+    + "".join(f'  <testcase classname="old" name="stale_{i}"/>\n' for i in range(5))
+    + "</testsuite>\n"
+)
 
 
 def _fake_github(repo: str, number: int):
