@@ -122,12 +122,8 @@ def test_the_readme_example_runs_every_action(tmp_path, pact_broker_factory):
     assert keys == ["testgate-history-main-1-1"]
 
     # 2. the provider's CI verified that version and published the results: the deploy goes on
-    verified = _testgate(
-        ["verify", "--broker", "--provider-version", sha, "--provider-branch", "main"]
-        + ["--publish-results"],
-        repo,
-        host,
-    )
+    verify = ["verify", "--broker", "--provider-version", sha, "--provider-branch", "main"]
+    verified = _testgate([*verify, "--publish-results"], repo, host)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     (box.artifacts / "testgate-report").rename(tmp_path / "first-report")
     second = gha.run_act(
