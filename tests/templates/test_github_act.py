@@ -491,6 +491,104 @@ def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env, tmp_
     _record(tmp_path_factory, "fail", [run, api, report], artifact)
 
 
+# -- the baseline: a pull request fails only on its new failure (issue 13, item 4) -----------
+
+# A tiny extra test job of the service, as its JUnit artifact: a test that has been failing on
+# main for a while, and (on the pull request) one this pull request breaks.
+LEGACY_OLD = "tests.legacy.test_export::test_known_broken"
+LEGACY_NEW = "tests.legacy.test_export::test_new_regression"
+
+
+def _legacy_junit(failing: list[str]) -> str:
+    cases = []
+    for test_id in ("tests.legacy.test_export::test_fine", LEGACY_OLD, LEGACY_NEW):
+        classname, name = test_id.split("::")
+        if test_id in failing:
+            cases.append(
+                f'<testcase classname="{classname}" name="{name}">'
+                f'<failure message="{name} is broken">AssertionError</failure></testcase>'
+            )
+        else:
+            cases.append(f'<testcase classname="{classname}" name="{name}"/>')
+    return f'<testsuite name="legacy" tests="3">{"".join(cases)}</testsuite>\n'
+
+
+def _put_legacy_artifact(box: gha.Sandbox, failing: list[str]) -> None:
+    folder = box.artifacts / "testgate-junit-legacy"
+    folder.mkdir()
+    (folder / "legacy.xml").write_text(_legacy_junit(failing), encoding="utf-8")
+
+
+def test_example_pipeline_pull_request_fails_only_on_its_new_failure(tmp_path, act_env):
+    _needs_example_services()
+    box = _box(tmp_path, act_env)
+    # 1. main: the old failure fails the full gate there, and the run goes into the history
+    _put_legacy_artifact(box, [LEGACY_OLD])
+    main = gha.run_act(box, "push", EXAMPLE, env={"GITHUB_RUN_ID": "401"}, timeout=420)
+    assert main.returncode != 0
+    on_main = main.job("test-report", "test-report")
+    assert on_main.outputs["decision"] == "fail", main.log[-6000:]
+    assert "the full gate applies" in on_main.summary
+    assert on_main.outputs["history-runs"] == "1"
+    assert _cache_keys(box) == ["testgate-history-main-401-1"]
+    # 2. a pull request: the same old failure and a new one
+    for artifact in box.artifacts.iterdir():
+        shutil.rmtree(artifact)
+    _put_legacy_artifact(box, [LEGACY_OLD, LEGACY_NEW])
+    event = tmp_path / "pull_request.json"
+    head = {"sha": "c" * 40, "ref": "feature", "repo": {"full_name": "example-org/inventory-api"}}
+    event.write_text(
+        json.dumps(
+            {
+                "number": 8,
+                "pull_request": {"number": 8, "head": head},
+                "repository": {"full_name": "example-org/inventory-api", "default_branch": "main"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    github = _fake_github("example-org/inventory-api", 8).start()
+    try:
+        pr = gha.run_act(
+            box,
+            "pull_request",
+            EXAMPLE,
+            env={"GITHUB_API_URL": github.url, "GITHUB_RUN_ID": "402"},
+            secrets={"GITHUB_TOKEN": TOKEN},
+            event_file=event,
+            timeout=420,
+        )
+    finally:
+        github.stop()
+    assert pr.returncode != 0
+    for job in ("consumer-contracts", "provider-verification"):
+        assert pr.job(job).result == "success", job
+    report_job = pr.job("test-report", "test-report")
+    assert report_job.outputs["decision"] == "fail", pr.log[-6000:]
+    # the history came from the default branch's cache, and its run is the baseline
+    restores = [c for c in _cache_calls(pr, "cache-restore") if c["job"] == "test-report"]
+    assert [c["matched"] for c in restores] == ["testgate-history-main-401-1"]
+    report = json.loads(
+        (box.artifacts / "testgate-report" / "testgate-report.json").read_text(encoding="utf-8")
+    )
+    assert report["baseline"] == {"new": [LEGACY_NEW], "still_failing": [LEGACY_OLD], "fixed": []}
+    assert report["reasons"] == ["1 new failing test (max-failures 0)"]
+    # FAIL naming only the new one: the errors, the summary's new failures, the comment
+    errors = " ".join(report_job.annotations)
+    assert "test_new_regression" in errors
+    assert "test_known_broken" not in errors
+    summary = report_job.summary
+    assert "1 new, 1 still failing, 0 fixed" in summary
+    new_part = summary.split("**New**", 1)[1].split("**Still failing**", 1)[0]
+    assert "test_new_regression" in new_part
+    assert "test_known_broken" not in new_part
+    assert "test_known_broken" in summary.split("**Still failing**", 1)[1].split("**", 1)[0]
+    (comment,) = github.comments_on("example-org/inventory-api", 8)
+    body = comment["body"]
+    assert "1 new, 1 still failing, 0 fixed" in body
+    assert "test_new_regression" in body.split("**New**", 1)[1].split("**Still failing**", 1)[0]
+
+
 # -- the broker webhook: repository_dispatch -> verify that pact -> results in the broker ---
 
 BROKER_TOKEN = "tg-github-act-broker-token-5d1e"
