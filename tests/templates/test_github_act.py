@@ -335,16 +335,6 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
 # -- the example pipeline, passing and failing at the provider verification ----------------
 
 
-def _needs_example_services():
-    missing = [
-        name
-        for name in ("consumer", "verify", "api_tests")
-        if not (ROOT / "scripts" / "testgate" / "commands" / f"{name}.py").is_file()
-    ]
-    if missing or not (ROOT / "testgate.toml").is_file():
-        pytest.skip(f"the example services and commands are not there yet ({', '.join(missing)})")
-
-
 def _check_report_matches_direct_run(run: gha.ActRun, tmp_path: Path, announced: bool) -> dict:
     """The report job's outputs equal `testgate report --json` on the same JUnit files."""
     junit = _junit_files(run.artifacts)
@@ -416,7 +406,6 @@ def _check_shards(run: gha.ActRun) -> None:
 
 
 def test_example_pipeline_passes(tmp_path, act_env, tmp_path_factory):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     run = gha.run_act(box, "push", EXAMPLE, timeout=420)
     assert run.returncode == 0, run.log[-6000:]
@@ -445,7 +434,6 @@ def test_example_pipeline_passes(tmp_path, act_env, tmp_path_factory):
 
 
 def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env, tmp_path_factory):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     broken = {"EXAMPLE_BREAK": "provider"}
     # act ends a run at the first failed called workflow (GitHub would go on with the jobs that
@@ -520,7 +508,6 @@ def _put_legacy_artifact(box: gha.Sandbox, failing: list[str]) -> None:
 
 
 def test_example_pipeline_pull_request_fails_only_on_its_new_failure(tmp_path, act_env):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     # 1. main: the old failure fails the full gate there, and the run goes into the history
     _put_legacy_artifact(box, [LEGACY_OLD])
@@ -608,7 +595,6 @@ def _testgate(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Com
 def test_example_webhook_caller_verifies_the_pact_the_broker_names(
     tmp_path, act_env, pact_broker_factory
 ):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     server = pact_broker_factory(token=BROKER_TOKEN)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
@@ -701,7 +687,6 @@ def _start_provider() -> tuple[subprocess.Popen, str]:
 
 
 def test_example_monitor_runs_on_schedule_and_carries_its_state(tmp_path, act_env):
-    _needs_example_services()
     _, _, site = act_env
     # A service copy of its own whose prod is a provider started here (envs/prod.env names it).
     repo = gha.make_service_repo(tmp_path / "service")
@@ -779,7 +764,6 @@ def _start_candidate() -> tuple[subprocess.Popen, str]:
 def test_example_deploy_gates_the_candidate_and_records_the_deployment(
     tmp_path, act_env, pact_broker_factory
 ):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     server = pact_broker_factory(token=BROKER_TOKEN)
     sha = subprocess.run(
