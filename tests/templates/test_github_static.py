@@ -428,6 +428,10 @@ DEFAULT_EXCEPTIONS = {
         "",
         "empty: no pact artifact to download (strategy 2, the broker, a webhook's pact URL)",
     ),
+    ("api-tests.yml", "pact-artifact"): (
+        "",
+        "empty: no pact artifact to download (the stubs' pacts are in pact-dir, or none)",
+    ),
     ("api-tests.yml", "shards"): (
         1,
         "the job matrix needs a count (a number input cannot be empty): one job, which is "
