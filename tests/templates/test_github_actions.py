@@ -88,7 +88,8 @@ def test_the_readme_example_runs_every_action(tmp_path, pact_broker_factory):
         ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
 
-    # 1. inventory-api's version was never verified: the test job passes, the deploy is refused
+    # 1. inventory-api's version was never verified (nor is its downstream pricing-api in
+    # beta): the test job passes, the deploy is refused
     first = gha.run_act(box, "push", ".github/workflows/service-ci.yml", **options)
     assert first.returncode != 0
     assert first.job("test").result == "success", first.log[-6000:]
@@ -122,9 +123,15 @@ def test_the_readme_example_runs_every_action(tmp_path, pact_broker_factory):
     assert keys == ["testgate-history-main-1-1"]
 
     # 2. the provider's CI verified that version and published the results: the deploy goes on
-    verify = ["verify", "--broker", "--provider-version", sha, "--provider-branch", "main"]
-    verified = _testgate([*verify, "--publish-results"], repo, host)
+    verify = ["verify", "--broker", "--provider-branch", "main", "--publish-results"]
+    verified = _testgate([*verify, "--provider-version", sha], repo, host)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    # ... and inventory-api's own downstream, pricing-api, verified it and runs in beta
+    pricing = {**host, "TESTGATE_PROJECT_FILE": "examples/pricing-api/testgate.toml"}
+    deployed = ["record-deployment", "--pacticipant", "pricing-api", "--environment", "beta"]
+    for args in ([*verify, "--provider-version", "p-1"], [*deployed, "--version", "p-1"]):
+        done = _testgate(args, repo, pricing)
+        assert done.returncode == 0, (args, done.stdout + done.stderr)
     (box.artifacts / "testgate-report").rename(tmp_path / "first-report")
     second = gha.run_act(
         box, "push", ".github/workflows/service-ci.yml", env={"GITHUB_RUN_ID": "2"}, **options
