@@ -77,3 +77,27 @@ def test_history_record_into_a_folder_is_a_usage_error(
     assert str(tmp_path) in text
     assert "internal error" not in text
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing moved, nothing written
+
+
+def test_merged_junit_never_follows_a_planted_link(tmp_path: Path, env: dict[str, str]) -> None:
+    """Issue 11, finding 2, for the writers outside files.write_text's first round."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "merged.xml").symlink_to(victim)
+    code = report.main([str(tmp_path / "r.xml"), "--junit-out", str(out / "merged.xml")], env)
+    assert code == 2
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_provider_log_never_follows_a_planted_link(tmp_path: Path) -> None:
+    from testgate.errors import ConfigError
+    from testgate.provider import open_log
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    (tmp_path / "provider.log").symlink_to(victim)
+    with pytest.raises(ConfigError, match="cannot write the log"):
+        open_log(tmp_path / "provider.log")
+    assert victim.read_text(encoding="utf-8") == "keep"
