@@ -4,30 +4,45 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from testgate import pact, runner
-from testgate.commands import _common
+from testgate import pact
+from testgate.commands import _common, _suite
 from testgate.errors import ExitCode, ToolError
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, setting, use
 from testgate.settings import build_parser as build_spec_parser
 
-HELP = "run the consumer Pact tests: pacts/*.json + reports/consumer.xml"
+HELP = "run the consumer Pact tests (pytest or any runner): pacts/*.json + reports/consumer.xml"
 
 SPEC = CommandSpec(
     name="consumer",
     help=HELP,
-    description="Run the consumer's Pact tests (pytest + pact-python) in a fresh interpreter.\n"
-    "The pact folder is emptied first (pact-python merges into existing files), then\n"
-    "the tests write one pact per consumer-provider pair into it.",
+    description="Run the consumer's Pact tests: pytest (pact-python) in a fresh interpreter, or\n"
+    "any other runner with consumer-command ([consumer] command in testgate.toml).\n\n"
+    "The tests write their pacts into an empty folder of their own, named by\n"
+    "TESTGATE_PACT_DIR (pact-python and pact-js merge into existing files). When they pass,\n"
+    "only those pacts are moved into the pact folder: a pact of the same consumer and\n"
+    "provider is replaced, a pact of this consumer the run did not write again is removed\n"
+    "if testgate wrote it; anything else in the folder (another consumer's pact) is left.\n\n"
+    "A command runs in consumer-cwd (default: the tests' folder) with {junit}, {pact-dir}\n"
+    "and {python} replaced; it must write JUnit to {junit} (its folder exists). It is\n"
+    "judged by that report: a failed test fails (exit 1), no report or zero tests cannot\n"
+    "decide (exit 3).",
     examples="""\
   testgate consumer
   testgate consumer --tests tests/contract --pact-dir build/pacts
-  testgate consumer --consumer-tests tests/pact --junit reports/pact.xml""",
+  testgate consumer --consumer-tests tests/pact --junit reports/pact.xml
+  testgate consumer --consumer-command 'npx jest --ci --reporters=jest-junit'   # JEST_JUNIT_OUTPUT_FILE={junit}
+  # testgate.toml, a pact-js suite under node --test:
+  #   [consumer]
+  #   command = ["node", "--test", "--test-reporter=junit", "--test-reporter-destination={junit}"]""",
     uses=(
-        use("consumer-tests", required=True),
+        use("consumer-tests"),
+        use("consumer-command"),
+        use("consumer-cwd"),
         use("pact-dir"),
         use("consumer-junit", default=in_reports("consumer.xml")),
     ),
@@ -43,47 +58,85 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
-    tests: Path = cfg.consumer_tests
+    command = cfg.consumer_command
+    _suite.require_tests_or_command(
+        cfg.consumer_tests, command, "consumer-tests", "consumer-command"
+    )
+    tests: Path | None = cfg.consumer_tests
     pact_dir: Path = cfg.pact_dir
     junit: Path = cfg.consumer_junit
-    # write_file() merges into an existing pact: start from an empty folder so a
-    # removed interaction does not linger in the contract.
-    pact_dir.mkdir(parents=True, exist_ok=True)
-    for old in pact_dir.glob("*.json"):
-        old.unlink()
     pact_dir_var = setting("pact-dir").env or ""
-    child_env = dict(cfg.environ)
-    child_env[pact_dir_var] = str(pact_dir.resolve())
-    with platform.group("Consumer contract tests"):
-        run = runner.run_pytest(
-            tests,
-            junit,
-            env=child_env,
-            on_line=platform.info,
-            what="consumer contract tests",
-        )
-    if not run.passed:
-        platform.summary(
-            f"### Consumer contract tests — ❌ FAIL\n\nThe consumer's tests failed, so no pact "
-            f"is published. JUnit: `{junit}`.\n"
-        )
-        platform.output("decision", "fail")
-        return ExitCode.GATE_FAILED
-    try:
-        pacts = pact.load_pacts(pact_dir)
-    except ToolError as exc:
-        raise ToolError(
-            f"the consumer tests passed but wrote no pact into {pact_dir}",
-            hint=f"the tests must write their pacts into the folder testgate gives them in "
-            f"{pact_dir_var} (pact-python: pact.write_file(os.environ[{pact_dir_var!r}]))",
-        ) from exc
+    started = time.time()
+    from testgate import pactdir  # tempfile, hashlib: not for --help
+    # pact-python and pact-js merge into an existing pact: the tests write into an empty
+    # folder of their own, and only what they wrote replaces this consumer's pacts.
+    with pactdir.fresh_folder(pact_dir) as fresh:
+        child_env = dict(cfg.environ)
+        child_env[pact_dir_var] = str(fresh.resolve())
+        with platform.group("Consumer contract tests"):
+            run = _suite.run_suite(
+                platform=platform,
+                what="consumer contract tests",
+                tests=tests,
+                command=command,
+                cwd=_suite.command_cwd(tests, cfg.consumer_cwd, cfg.project.root),
+                junit=junit,
+                junit_setting="consumer-junit",
+                env=child_env,
+                placeholders={"pact-dir": str(fresh.resolve())},
+            )
+        if not run.passed:
+            why = "; ".join(run.reasons)
+            platform.summary(
+                f"### Consumer contract tests — ❌ FAIL\n\nThe consumer's tests failed ({why}), "
+                f"so no pact is published and the pact folder is left as it was. JUnit: "
+                f"`{junit}`.\n"
+            )
+            platform.output("decision", "fail")
+            return ExitCode.GATE_FAILED
+        try:
+            pacts = pact.load_pacts(fresh)
+        except ToolError as exc:
+            raise ToolError(
+                f"the consumer tests passed but wrote no pact into {pact_dir}",
+                hint=_no_pact_hint(pact_dir, pact_dir_var, started),
+            ) from exc
+        update = pactdir.replace_pacts(fresh, pact_dir)
     lines = ["### Consumer contract tests — ✅ PASS", "", f"Pacts in `{pact_dir}`:", ""]
     for item in pacts:
         lines.append(
             f"- `{item.path.name}`: {item.consumer} → {item.provider}, "
             f"{len(item.interactions)} interactions (spec {item.specification})"
         )
+    for name in update.removed:
+        platform.info(
+            f"removed {pact_dir / name}: a pact of this consumer that it no longer writes"
+        )
+    for name in update.kept_stale:
+        platform.warning(
+            f"{pact_dir / name} is a pact of this consumer that the tests did not write again; "
+            "testgate did not write it, so it stays: delete it if that contract is gone"
+        )
     platform.summary("\n".join(lines) + "\n")
     platform.output("decision", "pass")
     platform.output("pact-dir", str(pact_dir))
     return ExitCode.OK
+
+
+def _no_pact_hint(pact_dir: Path, variable: str, started: float) -> str:
+    """The fix for tests that wrote no pact where testgate said, naming what they did instead."""
+    hint = (
+        f"the tests must write their pacts into the folder testgate gives them in {variable} "
+        f"(pact-python: pact.write_file(os.environ[{variable!r}]); pact-js: "
+        f"dir: process.env.{variable})"
+    )
+    if pact_dir.is_dir():
+        touched = [
+            p.name for p in pact_dir.glob("*.json") if p.is_file() and p.stat().st_mtime >= started
+        ]
+        if touched:
+            hint += (
+                f"; they wrote {', '.join(sorted(touched))} straight into {pact_dir} instead, "
+                "where an old pact's interactions would be merged in"
+            )
+    return hint
