@@ -96,44 +96,152 @@ def provider_states(pacts: Iterable[PactFile]) -> list[ProviderState]:
     return list(seen.values())
 
 
+def has_stateless_interactions(pacts: Iterable[PactFile]) -> bool:
+    """Whether any interaction has no provider state: the Pact core then calls the state
+    endpoint with the empty state ``""``, which must answer 2xx."""
+    for pact in pacts:
+        for interaction in pact.interactions:
+            if not interaction.get("providerStates") and not interaction.get("providerState"):
+                return True
+    return False
+
+
 def check_state_handlers(
-    states_url: str, states: Sequence[ProviderState], timeout: float = 5
+    states_url: str,
+    states: Sequence[ProviderState],
+    timeout: float = 5,
+    *,
+    empty_state: bool = False,
+    log: Path | None = None,
 ) -> None:
     """Ask the provider-state endpoint to set up (and tear down) each state once.
 
     The Pact core retries a failing state change for minutes per interaction;
     a one-request probe per state fails fast instead and names every state
-    without a handler.
+    without a handler, and every handler that failed.
+
+    Args:
+        states_url: the state-change endpoint.
+        states: the states the pacts use (with their params).
+        timeout: seconds per request.
+        empty_state: also probe the empty state ``""`` (the core sends it for interactions
+            without a state): it must answer 2xx.
+        log: the provider's log (when testgate started it): its tail is quoted when a
+            handler fails or the provider drops the connection, and its path named.
 
     Raises:
-        ConfigError: states the provider does not handle (exit 2: fix the provider or the pact).
-        ToolError: the endpoint cannot be reached.
+        ConfigError: states the provider does not handle, or the empty state refused (exit 2:
+            fix the provider or the pact).
+        ToolError: a handler failed (HTTP 5xx) or the provider closed the connection, or the
+            endpoint cannot be reached (exit 3: verification cannot decide).
     """
     missing: list[str] = []
+    failed: list[str] = []
     import requests  # imported here: ~40 ms of every command's start-up otherwise
 
+    probes = list(states) + ([ProviderState("")] if empty_state else [])
     with requests.Session() as session:
-        for state in states:
+        for state in probes:
             for action in ("setup", "teardown"):
                 body = {"state": state.name, "params": state.params, "action": action}
                 try:
                     response = session.post(states_url, json=body, timeout=timeout)
+                except requests.ConnectionError as exc:
+                    refused = "refused" in str(exc).lower() and not (failed or missing)
+                    if refused and state is probes[0] and action == "setup":
+                        raise ToolError(
+                            f"provider-state endpoint {states_url} cannot be reached: {exc}"
+                            + _log_part(log),
+                            hint="check the provider is running and exposes it "
+                            "(states-path in testgate.toml)",
+                        ) from exc
+                    raise ToolError(
+                        f"the provider dropped the connection while the state endpoint "
+                        f"{states_url} set up {_state_name(state)} ({action}): the handler "
+                        f"crashed the provider, or the provider stopped ({_reason(exc)})"
+                        + _log_part(log),
+                        hint="fix the state handler (its traceback is in the provider's log)",
+                    ) from exc
                 except requests.RequestException as exc:
                     raise ToolError(
-                        f"provider-state endpoint {states_url} cannot be reached: {exc}",
-                        hint="check the provider is running and exposes it (states-path in testgate.toml)",
+                        f"provider-state endpoint {states_url} did not answer for "
+                        f"{_state_name(state)} ({action}): {_reason(exc)}" + _log_part(log),
+                        hint="check the state handler returns within "
+                        f"{timeout:g} s (its log says where it hangs)",
                     ) from exc
-                if response.status_code >= 300:
-                    if action == "setup":
-                        detail = response.text.strip()[:200]
-                        missing.append(f"{state.name!r} (HTTP {response.status_code}: {detail})")
-                    break
+                status = response.status_code
+                if status < 300:
+                    continue
+                detail = _answer_detail(response)
+                if status >= 500:
+                    failed.append(
+                        f"the handler of {_state_name(state)} ({action}) failed: "
+                        f"HTTP {status}: {detail}"
+                    )
+                elif not state.name:
+                    missing.append(
+                        f'the empty state "" (HTTP {status}: {detail}): the Pact core sends it '
+                        "for interactions without a provider state; answer it with 2xx and do "
+                        "nothing (testgate.states does)"
+                    )
+                elif action == "setup":
+                    missing.append(f"{state.name!r} (HTTP {status}: {detail})")
+                break
+    if failed:
+        raise ToolError(
+            "provider-state handlers raised or failed at "
+            + states_url
+            + ":\n  "
+            + "\n  ".join(failed)
+            + ("\nand the provider has no handler for: " + "; ".join(missing) if missing else "")
+            + _log_part(log),
+            hint="fix the handlers (their tracebacks are in the provider's log); the Pact "
+            "core would otherwise retry each for minutes",
+        )
     if missing:
         raise ConfigError(
             "the provider has no handler for these provider states: " + "; ".join(missing),
             hint=f"add a handler for each to the provider's state endpoint ({states_url}) "
             "before verifying; the Pact core would otherwise retry each for minutes",
         )
+
+
+def _state_name(state: ProviderState) -> str:
+    return repr(state.name) if state.name else 'the empty state ""'
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a requests error, in words (``Connection reset by peer``)."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _answer_detail(response: Any) -> str:
+    """What a state endpoint said: its JSON ``error`` (testgate.states), else its text."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        text = data["error"]
+    else:
+        text = response.text.strip() or "(no body)"
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _log_part(log: Path | None) -> str:
+    """The tail of the provider's log, with its path, for an error message ("" without one)."""
+    if log is None:
+        return ""
+    import time
+
+    from testgate.provider import log_tail
+
+    time.sleep(0.2)  # the provider's last lines (a traceback) may still be on their way
+    return f"\nthe end of the provider's log ({log}):\n{log_tail(log, 30)}"
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,8 @@ def test_a_fresh_pact_never_overwrites_a_file_that_is_another_contract(
     clash.write_text(pact_doc("someone-else", "inventory"))
     assert run(root, env, monkeypatch) == 2
     err = capsys.readouterr().err
-    assert str(clash) in err and "not the same contract" in err
+    assert str(clash) in err
+    assert "not the same contract" in err
     assert clash.read_text() == pact_doc("someone-else", "inventory")
     assert sorted(p.name for p in pacts.iterdir()) == ["web-inventory.json"]
 

@@ -68,6 +68,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
     pact_dir_var = setting("pact-dir").env or ""
     started = time.time()
     from testgate import pactdir  # tempfile, hashlib: not for --help
+
     # pact-python and pact-js merge into an existing pact: the tests write into an empty
     # folder of their own, and only what they wrote replaces this consumer's pacts.
     with pactdir.fresh_folder(pact_dir) as fresh:
