@@ -16,6 +16,13 @@ a pact fetched by hand. So ``testgate consumer`` hands its tests an empty folder
   it stays, with a warning;
 - every other file (another consumer's pact, anything else) is left alone.
 
+Tests that ignore ``TESTGATE_PACT_DIR`` and write into the pact folder itself (a fixed
+``pacts/``, as pact-python's own examples do) work too: :func:`holding` moves this consumer's
+pacts out of the way before the run (so nothing is merged into them), the files the run wrote
+in place are then taken as the fresh pacts (:func:`written_since`), the held files go back, and
+the same rules apply. After a run that failed, the held files go back over whatever the run
+wrote in their place.
+
 The record is ``<pact folder>/.testgate-written``: JSON ``{"files": {name: sha256}}``, written
 with the atomic writer. It has no ``.json`` suffix, so nothing that reads ``*.json`` (pact
 loading, ``pact broker publish``) sees it.
@@ -26,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -161,3 +169,63 @@ def replace_pacts(fresh: Path, pact_dir: Path) -> PactUpdate:
         what="record of written pacts",
     )
     return PactUpdate(tuple(added), tuple(replaced), tuple(removed), tuple(kept))
+
+
+def _consumer_pacts(pact_dir: Path, consumer: str | None) -> list[Path]:
+    """Pacts in ``pact_dir`` of ``consumer`` (by content), or that testgate wrote."""
+    mine = written_by_testgate(pact_dir) if pact_dir.is_dir() else set()
+    out = []
+    for path in sorted(pact_dir.glob("*.json")) if pact_dir.is_dir() else []:
+        if not path.is_file() or path.is_symlink():
+            continue
+        pair = _pair(path)
+        if path.name in mine or (consumer and pair and pair[0] == consumer):
+            out.append(path)
+    return out
+
+
+class Held:
+    """This consumer's pacts, moved out of the pact folder while its tests run."""
+
+    def __init__(self, pact_dir: Path, folder: Path, names: list[str]) -> None:
+        self.pact_dir = pact_dir
+        self.folder = folder
+        self.names = names
+        self._restored = False
+
+    def restore(self) -> None:
+        """Put every held file back (over a file of the same name the run wrote)."""
+        if self._restored:
+            return
+        for name in self.names:
+            os.replace(self.folder / name, self.pact_dir / name)
+        self._restored = True
+
+
+@contextlib.contextmanager
+def holding(pact_dir: Path, consumer: str | None) -> Iterator[Held]:
+    """Move ``consumer``'s pacts (and the ones testgate wrote) aside for the run; they always
+    come back, by :meth:`Held.restore` or at the end."""
+    paths = _consumer_pacts(pact_dir, consumer)
+    folder = Path(tempfile.mkdtemp(prefix=".testgate-held-pacts-", dir=pact_dir)) if paths else None
+    held = Held(pact_dir, folder or pact_dir, [])
+    try:
+        for path in paths:
+            os.replace(path, held.folder / path.name)
+            held.names.append(path.name)
+        yield held
+    finally:
+        held.restore()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def written_since(pact_dir: Path, started: float) -> list[Path]:
+    """Pact files the run wrote straight into ``pact_dir`` (changed since ``started``)."""
+    if not pact_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in pact_dir.glob("*.json")
+        if p.is_file() and not p.is_symlink() and p.stat().st_mtime >= started
+    )

@@ -270,16 +270,54 @@ def test_a_fresh_pact_never_overwrites_a_file_that_is_another_contract(
     assert sorted(p.name for p in pacts.iterdir()) == ["web-inventory.json"]
 
 
-def test_tests_writing_straight_into_the_pact_folder_are_told_so(
+def test_tests_writing_straight_into_the_pact_folder_merge_nothing_old(
     tmp_path: Path, env: dict[str, str], monkeypatch, capsys
+) -> None:
+    """Tests with a fixed pacts/ folder (as pact-python's examples write): this consumer's old
+    pact is moved aside while they run, so their merging write_file() starts from nothing."""
+    root = tmp_path / "svc"
+    (root / "pacts").mkdir(parents=True)
+    make_project(root, write_into=str(root / "pacts"), toml_extra='name = "web"\n')
+    merged_into = root / "pacts" / "web-inventory.json"
+    merged_into.write_text(pact_doc("web", "inventory", "a removed interaction"))
+    other = root / "pacts" / "mobile-inventory.json"
+    other.write_text(pact_doc("mobile", "inventory"))
+    assert run(root, env, monkeypatch) == 0, capsys.readouterr()
+    descriptions = [i["description"] for i in json.loads(merged_into.read_text())["interactions"]]
+    assert descriptions == ["a request for all products"]
+    assert other.read_text() == pact_doc("mobile", "inventory")
+    assert "written straight into" in capsys.readouterr().out
+
+
+def test_a_failing_run_writing_in_place_leaves_the_old_pact(
+    tmp_path: Path, env: dict[str, str], monkeypatch
 ) -> None:
     root = tmp_path / "svc"
     (root / "pacts").mkdir(parents=True)
-    make_project(root, write_into=str(root / "pacts"))
+    make_project(
+        root,
+        write_into=str(root / "pacts"),
+        cases=("failed",),
+        exit=1,
+        toml_extra='name = "web"\n',
+    )
+    old = root / "pacts" / "web-inventory.json"
+    old.write_text(pact_doc("web", "inventory", "the good contract"))
+    assert run(root, env, monkeypatch) == 1
+    assert old.read_text() == pact_doc("web", "inventory", "the good contract")
+    assert sorted(p.name for p in (root / "pacts").iterdir()) == ["web-inventory.json"]
+
+
+def test_tests_writing_elsewhere_are_told_where_to_write(
+    tmp_path: Path, env: dict[str, str], monkeypatch, capsys
+) -> None:
+    root = tmp_path / "svc"
+    (root / "elsewhere").mkdir(parents=True)
+    make_project(root, write_into=str(root / "elsewhere"))
     assert run(root, env, monkeypatch) == 3
     err = capsys.readouterr().err
     assert "TESTGATE_PACT_DIR" in err
-    assert "they wrote web-inventory.json straight into" in err
+    assert "pact-dir" in err
 
 
 def test_the_record_has_no_json_suffix_so_pact_readers_never_see_it(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,7 +27,9 @@ SPEC = CommandSpec(
     "TESTGATE_PACT_DIR (pact-python and pact-js merge into existing files). When they pass,\n"
     "only those pacts are moved into the pact folder: a pact of the same consumer and\n"
     "provider is replaced, a pact of this consumer the run did not write again is removed\n"
-    "if testgate wrote it; anything else in the folder (another consumer's pact) is left.\n\n"
+    "if testgate wrote it; anything else in the folder (another consumer's pact) is left.\n"
+    "Tests that write into the pact folder itself work too: this consumer's pacts ([consumer]\n"
+    "name) are moved aside while they run, so nothing is merged into them.\n\n"
     "A command runs in consumer-cwd (default: the tests' folder) with {junit}, {pact-dir}\n"
     "and {python} replaced; it must write JUnit to {junit} (its folder exists). It is\n"
     "judged by that report: a failed test fails (exit 1), no report or zero tests cannot\n"
@@ -42,6 +45,7 @@ SPEC = CommandSpec(
     uses=(
         use("consumer-tests"),
         use("consumer-command"),
+        use("consumer"),
         use("consumer-cwd"),
         use("pact-dir"),
         use("consumer-junit", default=in_reports("consumer.xml")),
@@ -70,8 +74,12 @@ def _run(cfg: Settings, platform: Platform) -> int:
     from testgate import pactdir  # tempfile, hashlib: not for --help
 
     # pact-python and pact-js merge into an existing pact: the tests write into an empty
-    # folder of their own, and only what they wrote replaces this consumer's pacts.
-    with pactdir.fresh_folder(pact_dir) as fresh:
+    # folder of their own, and only what they wrote replaces this consumer's pacts. Tests that
+    # write into the pact folder itself find this consumer's pacts moved aside meanwhile.
+    with (
+        pactdir.fresh_folder(pact_dir) as fresh,
+        pactdir.holding(pact_dir, cfg.consumer) as held,
+    ):
         child_env = dict(cfg.environ)
         child_env[pact_dir_var] = str(fresh.resolve())
         with platform.group("Consumer contract tests"):
@@ -95,12 +103,20 @@ def _run(cfg: Settings, platform: Platform) -> int:
             )
             platform.output("decision", "fail")
             return ExitCode.GATE_FAILED
+        if not any(fresh.glob("*.json")):
+            for path in pactdir.written_since(pact_dir, started):
+                shutil.move(path, fresh / path.name)  # written in place: this run's pacts
+                platform.info(f"{path.name}: written straight into {pact_dir} by the tests")
+        held.restore()
         try:
             pacts = pact.load_pacts(fresh)
         except ToolError as exc:
             raise ToolError(
                 f"the consumer tests passed but wrote no pact into {pact_dir}",
-                hint=_no_pact_hint(pact_dir, pact_dir_var, started),
+                hint=f"the tests must write their pacts into the folder testgate gives them in "
+                f"{pact_dir_var} (pact-python: pact.write_file(os.environ[{pact_dir_var!r}]); "
+                f"pact-js: dir: process.env.{pact_dir_var}), or into the pact folder itself "
+                f"(set pact-dir, {_common.how_to_set('pact-dir')}, to the folder they write to)",
             ) from exc
         update = pactdir.replace_pacts(fresh, pact_dir)
     lines = ["### Consumer contract tests — ✅ PASS", "", f"Pacts in `{pact_dir}`:", ""]
@@ -122,22 +138,3 @@ def _run(cfg: Settings, platform: Platform) -> int:
     platform.output("decision", "pass")
     platform.output("pact-dir", str(pact_dir))
     return ExitCode.OK
-
-
-def _no_pact_hint(pact_dir: Path, variable: str, started: float) -> str:
-    """The fix for tests that wrote no pact where testgate said, naming what they did instead."""
-    hint = (
-        f"the tests must write their pacts into the folder testgate gives them in {variable} "
-        f"(pact-python: pact.write_file(os.environ[{variable!r}]); pact-js: "
-        f"dir: process.env.{variable})"
-    )
-    if pact_dir.is_dir():
-        touched = [
-            p.name for p in pact_dir.glob("*.json") if p.is_file() and p.stat().st_mtime >= started
-        ]
-        if touched:
-            hint += (
-                f"; they wrote {', '.join(sorted(touched))} straight into {pact_dir} instead, "
-                "where an old pact's interactions would be merged in"
-            )
-    return hint
