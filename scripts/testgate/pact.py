@@ -106,6 +106,78 @@ def has_stateless_interactions(pacts: Iterable[PactFile]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class StateProbe:
+    """What the state endpoint answered to one state change.
+
+    ``outcome``: ``ok`` (2xx), ``missing`` (3xx/4xx: no handler, or the empty state refused),
+    ``failed`` (5xx: the handler raised), ``dropped`` (the connection closed while it was
+    handled), ``unreachable`` (nothing listens), ``timeout``.
+    """
+
+    state: ProviderState
+    action: str
+    outcome: str
+    detail: str = ""
+
+
+def probe_states(
+    states_url: str, states: Sequence[ProviderState], timeout: float = 5
+) -> list[StateProbe]:
+    """Set up (then tear down) each state once; stop at the first connection failure.
+
+    A state whose setup is not 2xx is not torn down.
+    """
+    import requests  # imported here: ~40 ms of every command's start-up otherwise
+
+    probes: list[StateProbe] = []
+    with requests.Session() as session:
+        for state in states:
+            for action in ("setup", "teardown"):
+                body = {"state": state.name, "params": state.params, "action": action}
+                try:
+                    response = session.post(states_url, json=body, timeout=timeout)
+                except requests.ConnectionError as exc:
+                    refused = "refused" in str(exc).lower() and not probes
+                    outcome = "unreachable" if refused else "dropped"
+                    probes.append(StateProbe(state, action, outcome, _reason(exc)))
+                    return probes
+                except requests.RequestException as exc:
+                    probes.append(StateProbe(state, action, "timeout", _reason(exc)))
+                    return probes
+                status = response.status_code
+                if status < 300:
+                    probes.append(StateProbe(state, action, "ok", f"HTTP {status}"))
+                    continue
+                outcome = "failed" if status >= 500 else "missing"
+                detail = f"HTTP {status}: {_answer_detail(response)}"
+                probes.append(StateProbe(state, action, outcome, detail))
+                break
+    return probes
+
+
+def describe_probe(probe: StateProbe) -> str:
+    """One line for a probe that did not pass, in the words of :func:`check_state_handlers`."""
+    name = _state_name(probe.state)
+    if probe.outcome == "failed":
+        return f"the handler of {name} ({probe.action}) failed: {probe.detail}"
+    if probe.outcome == "missing" and not probe.state.name:
+        return (
+            f'the empty state "" ({probe.detail}): the Pact core sends it for interactions '
+            "without a provider state; answer it with 2xx and do nothing (testgate.states does)"
+        )
+    if probe.outcome == "missing":
+        return f"{probe.state.name!r} ({probe.detail})"
+    if probe.outcome == "dropped":
+        return (
+            f"the provider dropped the connection while setting up {name} ({probe.action}): "
+            f"the handler crashed the provider, or the provider stopped ({probe.detail})"
+        )
+    if probe.outcome == "timeout":
+        return f"no answer for {name} ({probe.action}): {probe.detail}"
+    return f"the endpoint cannot be reached: {probe.detail}"
+
+
 def check_state_handlers(
     states_url: str,
     states: Sequence[ProviderState],
@@ -135,58 +207,32 @@ def check_state_handlers(
         ToolError: a handler failed (HTTP 5xx) or the provider closed the connection, or the
             endpoint cannot be reached (exit 3: verification cannot decide).
     """
-    missing: list[str] = []
-    failed: list[str] = []
-    import requests  # imported here: ~40 ms of every command's start-up otherwise
-
-    probes = list(states) + ([ProviderState("")] if empty_state else [])
-    with requests.Session() as session:
-        for state in probes:
-            for action in ("setup", "teardown"):
-                body = {"state": state.name, "params": state.params, "action": action}
-                try:
-                    response = session.post(states_url, json=body, timeout=timeout)
-                except requests.ConnectionError as exc:
-                    refused = "refused" in str(exc).lower() and not (failed or missing)
-                    if refused and state is probes[0] and action == "setup":
-                        raise ToolError(
-                            f"provider-state endpoint {states_url} cannot be reached: {exc}"
-                            + _log_part(log),
-                            hint="check the provider is running and exposes it "
-                            "(states-path in testgate.toml)",
-                        ) from exc
-                    raise ToolError(
-                        f"the provider dropped the connection while the state endpoint "
-                        f"{states_url} set up {_state_name(state)} ({action}): the handler "
-                        f"crashed the provider, or the provider stopped ({_reason(exc)})"
-                        + _log_part(log),
-                        hint="fix the state handler (its traceback is in the provider's log)",
-                    ) from exc
-                except requests.RequestException as exc:
-                    raise ToolError(
-                        f"provider-state endpoint {states_url} did not answer for "
-                        f"{_state_name(state)} ({action}): {_reason(exc)}" + _log_part(log),
-                        hint="check the state handler returns within "
-                        f"{timeout:g} s (its log says where it hangs)",
-                    ) from exc
-                status = response.status_code
-                if status < 300:
-                    continue
-                detail = _answer_detail(response)
-                if status >= 500:
-                    failed.append(
-                        f"the handler of {_state_name(state)} ({action}) failed: "
-                        f"HTTP {status}: {detail}"
-                    )
-                elif not state.name:
-                    missing.append(
-                        f'the empty state "" (HTTP {status}: {detail}): the Pact core sends it '
-                        "for interactions without a provider state; answer it with 2xx and do "
-                        "nothing (testgate.states does)"
-                    )
-                elif action == "setup":
-                    missing.append(f"{state.name!r} (HTTP {status}: {detail})")
-                break
+    wanted = list(states) + ([ProviderState("")] if empty_state else [])
+    probes = probe_states(states_url, wanted, timeout)
+    last = probes[-1] if probes else None
+    if last is not None and last.outcome == "unreachable":
+        raise ToolError(
+            f"provider-state endpoint {states_url} cannot be reached: {last.detail}"
+            + _log_part(log),
+            hint="check the provider is running and exposes it (states-path in testgate.toml)",
+        )
+    if last is not None and last.outcome == "dropped":
+        raise ToolError(
+            f"{describe_probe(last)} at {states_url}" + _log_part(log),
+            hint="fix the state handler (its traceback is in the provider's log)",
+        )
+    if last is not None and last.outcome == "timeout":
+        raise ToolError(
+            f"provider-state endpoint {states_url}: {describe_probe(last)}" + _log_part(log),
+            hint=f"check the state handler returns within {timeout:g} s (its log says where "
+            "it hangs)",
+        )
+    failed = [describe_probe(p) for p in probes if p.outcome == "failed"]
+    missing = [
+        describe_probe(p)
+        for p in probes
+        if p.outcome == "missing" and (p.action == "setup" or not p.state.name)
+    ]
     if failed:
         raise ToolError(
             "provider-state handlers raised or failed at "

@@ -304,6 +304,12 @@ _TABLE: tuple[Setting, ...] = (
       kind="secret"),
     S("comment-marker", "tells this comment apart from other testgate comments on the request",
       default="testgate-report", metavar="NAME"),
+    # -- testgate init, testgate doctor ------------------------------------------------------
+    S("init-ci", "CI platforms to write a caller for: github, gitlab, jenkins, or none "
+      "(default: the ones the repository already uses)", kind="list", flag="--ci", env=None,
+      metavar="PLATFORMS"),
+    S("force", "replace files that exist (init never overwrites without it)", kind="bool",
+      default=False, env=None),
     # -- template-only inputs (GitHub, GitLab, Jenkins wiring) --------------------------------
     S("tools-ref", "ref of testgate to install (kept equal to this release)", kind="template",
       default=f"v{__version__}"),
