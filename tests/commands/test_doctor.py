@@ -76,7 +76,8 @@ def test_all_green_is_exit_0_and_every_state_and_the_empty_state_are_checked(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "✓ config" in out
-    assert "✓ provider" in out and "answers /health" in out
+    assert "✓ provider" in out
+    assert "answers /health" in out
     assert "✓ state 'products exist'" in out
     assert "✓ state 'a product with id exists'" in out
     assert '✓ state "" (no state)' in out

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from adoption_snippets import glue
 from testgate import __version__, scaffold
 from testgate.commands import init
 from testgate.settings import load_project, setting
@@ -86,7 +87,7 @@ def test_detects_the_typical_flask_service() -> None:
 def test_the_state_glue_module_is_what_testgate_starts(tmp_path: Path) -> None:
     root = tmp_path / "svc"
     shutil.copytree(FLASK_SERVICE, root)
-    shutil.copy(FIXTURES / "flask-service-glue" / "pact_states.py", root / "bookshop")
+    (root / glue().options["file"]).write_text(glue().text)
     found = scaffold.detect(root)
     assert found.app is not None
     assert found.app.module == "bookshop.pact_states"
