@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -84,9 +83,9 @@ def _sha256(path: Path) -> str:
 def _pair(path: Path) -> tuple[str, str] | None:
     """(consumer, provider) of a pact file, or None when it is not a readable pact."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, "pact file")
         return str(data["consumer"]["name"]), str(data["provider"]["name"])
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (TestgateError, KeyError, TypeError):
         return None
 
 
@@ -198,7 +197,7 @@ class Held:
         if self._restored:
             return
         for name in self.names:
-            os.replace(self.folder / name, self.pact_dir / name)
+            shutil.move(self.folder / name, self.pact_dir / name)  # a move, not an output
         self._restored = True
 
 
@@ -211,7 +210,7 @@ def holding(pact_dir: Path, consumer: str | None) -> Iterator[Held]:
     held = Held(pact_dir, folder or pact_dir, [])
     try:
         for path in paths:
-            os.replace(path, held.folder / path.name)
+            shutil.move(path, held.folder / path.name)
             held.names.append(path.name)
         yield held
     finally:
