@@ -16,9 +16,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate import pact
 from testgate.errors import ConfigError, TestgateError
+
+if TYPE_CHECKING:
+    from testgate.broker import BrokerSettings
 
 
 @dataclass(frozen=True)
@@ -239,11 +243,11 @@ def check_environments(
     return out
 
 
-def check_broker(settings: object, environ: Mapping[str, str]) -> Check:
+def check_broker(settings: BrokerSettings, environ: Mapping[str, str]) -> Check:
     """One broker call with the credentials (list its environments), within its timeout."""
     from testgate import broker
 
-    bounded = dataclasses.replace(settings, retries=0)  # type: ignore[type-var]
+    bounded = dataclasses.replace(settings, retries=0)
     started = time.monotonic()
     try:
         names = broker.list_environments(bounded, environ)
@@ -254,8 +258,8 @@ def check_broker(settings: object, environ: Mapping[str, str]) -> Check:
             "broker", False, exc.message, exc.hint or "check PACT_BROKER_BASE_URL and the network"
         )
     seconds = time.monotonic() - started
-    url = bounded.url  # type: ignore[attr-defined]
-    who = bounded.credential_variable  # type: ignore[attr-defined]
+    url = bounded.url
+    who = bounded.credential_variable if bounded.token or bounded.username else "no credentials"
     return Check(
         "broker",
         True,
