@@ -11,7 +11,7 @@ from pathlib import Path
 
 from testgate import pact
 from testgate.commands import _common, _suite
-from testgate.errors import ExitCode, ToolError
+from testgate.errors import ConfigError, ExitCode, ToolError
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, setting, use
 from testgate.settings import build_parser as build_spec_parser
@@ -33,7 +33,10 @@ SPEC = CommandSpec(
     "A command runs in consumer-cwd (default: the tests' folder) with {junit}, {pact-dir}\n"
     "and {python} replaced; it must write JUnit to {junit} (its folder exists). It is\n"
     "judged by that report: a failed test fails (exit 1), no report or zero tests cannot\n"
-    "decide (exit 3).",
+    "decide (exit 3). consumer-tests may name several folders (a provider's own Pact tests\n"
+    "of its downstreams, in a monorepo).\n\n"
+    "The pacts are then scanned for values that look like credentials: a warning here, a\n"
+    "refusal in testgate publish (secrets-allowlist lets known fakes through).",
     examples="""\
   testgate consumer
   testgate consumer --tests tests/contract --pact-dir build/pacts
@@ -49,6 +52,7 @@ SPEC = CommandSpec(
         use("consumer-cwd"),
         use("pact-dir"),
         use("consumer-junit", default=in_reports("consumer.xml")),
+        use("secrets-allowlist"),
     ),
 )
 
@@ -66,7 +70,13 @@ def _run(cfg: Settings, platform: Platform) -> int:
     _suite.require_tests_or_command(
         cfg.consumer_tests, command, "consumer-tests", "consumer-command"
     )
-    tests: Path | None = cfg.consumer_tests
+    tests: tuple[Path, ...] = cfg.consumer_tests or ()
+    missing = [str(t) for t in tests if not t.exists()]
+    if missing:
+        raise ConfigError(
+            f"consumer contract tests: {', '.join(missing)} does not exist",
+            hint=f"point consumer-tests at your test folders ({_common.how_to_set('consumer-tests')})",
+        )
     pact_dir: Path = cfg.pact_dir
     junit: Path = cfg.consumer_junit
     pact_dir_var = setting("pact-dir").env or ""
@@ -121,9 +131,12 @@ def _run(cfg: Settings, platform: Platform) -> int:
         update = pactdir.replace_pacts(fresh, pact_dir)
     lines = ["### Consumer contract tests — ✅ PASS", "", f"Pacts in `{pact_dir}`:", ""]
     for item in pacts:
+        messages = sum(1 for k in item.kinds().values() if k == "message")
         lines.append(
             f"- `{item.path.name}`: {item.consumer} → {item.provider}, "
-            f"{len(item.interactions)} interactions (spec {item.specification})"
+            f"{len(item.interactions)} interactions"
+            + (f" ({messages} messages)" if messages else "")
+            + f" (spec {item.specification})"
         )
     for name in update.removed:
         platform.info(
@@ -134,6 +147,14 @@ def _run(cfg: Settings, platform: Platform) -> int:
             f"{pact_dir / name} is a pact of this consumer that the tests did not write again; "
             "testgate did not write it, so it stays: delete it if that contract is gone"
         )
+    from testgate import secretscan  # only after the tests: not for --help
+
+    findings = secretscan.scan_pact_files(
+        [pact_dir / p.path.name for p in pacts], cfg.secrets_allowlist or ()
+    )
+    for finding in findings:
+        platform.warning(f"{finding}: testgate publish will refuse this pact")
+    lines += ["", secretscan.findings_md(findings, len(pacts))]
     platform.summary("\n".join(lines) + "\n")
     platform.output("decision", "pass")
     platform.output("pact-dir", str(pact_dir))
