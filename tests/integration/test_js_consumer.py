@@ -218,7 +218,8 @@ def monorepo_copy(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     ignore = shutil.ignore_patterns("node_modules", "pacts", "reports", "__pycache__")
     shutil.copytree(EXAMPLE, root / "js-consumer", ignore=ignore)
-    shutil.copytree(ROOT / "examples" / "inventory-api", root / "inventory-api", ignore=ignore)
+    for service in ("inventory-api", "pricing-api"):
+        shutil.copytree(ROOT / "examples" / service, root / service, ignore=ignore)
     (root / "js-consumer" / "node_modules").symlink_to(
         EXAMPLE / "node_modules", target_is_directory=True
     )

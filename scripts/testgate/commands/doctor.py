@@ -38,7 +38,6 @@ SPEC = CommandSpec(
     # the consumer's and API tests' settings are read with cfg.lookup (variable, testgate.toml,
     # default): both commands spell --tests and --junit, which one parser cannot hold twice
     uses=(
-        use("pact-dir"),
         use("provider"),
         *PROVIDER_START,
         use("states-path"),
@@ -151,21 +150,25 @@ def _provider(cfg: Settings, platform: Platform, pacts: list) -> list:
                 "set [provider] command to start it in isolation",
             )
         ]
-    log = cfg.reports_dir / f"{name}.log"
     started = time.monotonic()
     checks: list[Check] = []
     try:
-        with provider_under_test(cfg, cfg.environ, url=None, name=name) as url:
+        with provider_under_test(cfg, cfg.environ, url=None, name=name) as running:
             seconds = time.monotonic() - started
+            log = running.log
             checks.append(
                 Check(
                     "provider",
                     True,
-                    f"{name} started in {seconds:.1f} s and answers "
-                    f"{cfg.ready_path} at {url} (log {log})",
+                    f"{name} started in {seconds:.1f} s and answers {cfg.ready_path} at "
+                    f"{running.url} (log {log})",
                 )
             )
-            checks += doctor.check_states(url, cfg.states_path, pacts, log)
+            checks += doctor.check_states(running.url, cfg.states_path, pacts, log)
+            checks += [
+                Check("stubs", False, problem, "see the stub's log beside the provider's")
+                for problem in running.stubs.problems()
+            ]
     except TestgateError as exc:
         checks.append(Check("provider", False, exc.message, exc.hint))
     return checks

@@ -191,7 +191,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
                 states_url,
                 states,
                 empty_state=stateless,
-                log=None if deployed_url else cfg.reports_dir / f"{provider}.log",
+                log=None if deployed_url else running.log,
             )
         where = "deployed at" if deployed_url else "started in isolation at"
         with platform.group(f"Verify {provider} {where} {url}"):
