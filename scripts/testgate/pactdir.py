@@ -20,8 +20,8 @@ Tests that ignore ``TESTGATE_PACT_DIR`` and write into the pact folder itself (a
 ``pacts/``, as pact-python's own examples do) work too: :func:`holding` moves this consumer's
 pacts out of the way before the run (so nothing is merged into them), the files the run wrote
 in place are then taken as the fresh pacts (:func:`written_since`), the held files go back, and
-the same rules apply. After a run that failed, the held files go back over whatever the run
-wrote in their place.
+the same rules apply. A run whose tests failed replaces this consumer's pacts the same way (its
+pacts are there to look at, never published or verified) but removes none.
 
 The record is ``<pact folder>/.testgate-written``: JSON ``{"files": {name: sha256}}``, written
 with the atomic writer. It has no ``.json`` suffix, so nothing that reads ``*.json`` (pact
@@ -114,8 +114,11 @@ def written_by_testgate(pact_dir: Path) -> set[str]:
     return out
 
 
-def replace_pacts(fresh: Path, pact_dir: Path) -> PactUpdate:
+def replace_pacts(fresh: Path, pact_dir: Path, *, remove_stale: bool = True) -> PactUpdate:
     """Move the pacts in ``fresh`` into ``pact_dir`` by the rules in the module's docstring.
+
+    With ``remove_stale`` false (a run whose tests failed), no pact is removed: a run that
+    stopped early proves nothing about the contracts it did not write.
 
     Raises:
         ConfigError: a fresh pact would overwrite a file that is not testgate's and not the
@@ -155,10 +158,10 @@ def replace_pacts(fresh: Path, pact_dir: Path) -> PactUpdate:
         pair = _pair(old)
         if pair is None or pair[0] not in consumers:
             continue  # not this consumer's: never touched
-        if old.name in mine:
+        if old.name in mine and remove_stale:
             old.unlink()
             removed.append(old.name)
-        else:
+        elif remove_stale:
             kept.append(old.name)
     record = {n: d for n, d in read_record(pact_dir).items() if n in mine and n not in removed}
     record.update({p.name: _sha256(pact_dir / p.name) for p in fresh_files})

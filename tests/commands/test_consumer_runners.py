@@ -135,19 +135,30 @@ def test_the_cwd_key_moves_where_the_command_runs(
     assert (root / "pacts" / "web-inventory.json").is_file()
 
 
-def test_a_failing_test_is_exit_1_and_the_pact_folder_is_left_as_it_was(
+def test_a_failing_test_is_exit_1_and_removes_no_pact(
     tmp_path: Path, env: dict[str, str], monkeypatch, capsys
 ) -> None:
+    """The failed run's pacts are there to look at (never published or verified), as
+    pact-python leaves them; a run that stopped early removes none and touches nothing else."""
     root = make_project(tmp_path / "svc", cases=("passed", "failed"), exit=1)
-    (root / "pacts").mkdir()
-    (root / "pacts" / "web-inventory.json").write_text(pact_doc("web", "inventory"))
+    pacts = root / "pacts"
+    pacts.mkdir()
+    (pacts / "web-inventory.json").write_text(pact_doc("web", "inventory"))
+    (pacts / "web-pricing.json").write_text(pact_doc("web", "pricing"))  # not written this run
+    (pacts / "mobile-inventory.json").write_text(pact_doc("mobile", "inventory"))
     code = run(root, env, monkeypatch)
     out = capsys.readouterr().out
     assert code == 1, out
     assert "1 failed and 0 errors of 2 tests" in out
-    assert json.loads((root / "pacts" / "web-inventory.json").read_text())["interactions"] == [
-        {"description": "old"}
+    assert "no pact is published or verified" in out
+    assert sorted(p.name for p in pacts.glob("*.json")) == [
+        "mobile-inventory.json",
+        "web-inventory.json",
+        "web-pricing.json",
     ]
+    assert json.loads((pacts / "web-inventory.json").read_text())["interactions"][0][
+        "description"
+    ] == ("a request for all products")
 
 
 def test_a_nonzero_exit_fails_even_when_the_report_shows_no_failure(
@@ -289,7 +300,7 @@ def test_tests_writing_straight_into_the_pact_folder_merge_nothing_old(
     assert "written straight into" in capsys.readouterr().out
 
 
-def test_a_failing_run_writing_in_place_leaves_the_old_pact(
+def test_a_failing_run_writing_in_place_merged_nothing_old_either(
     tmp_path: Path, env: dict[str, str], monkeypatch
 ) -> None:
     root = tmp_path / "svc"
@@ -302,10 +313,14 @@ def test_a_failing_run_writing_in_place_leaves_the_old_pact(
         toml_extra='name = "web"\n',
     )
     old = root / "pacts" / "web-inventory.json"
-    old.write_text(pact_doc("web", "inventory", "the good contract"))
+    old.write_text(pact_doc("web", "inventory", "a removed interaction"))
     assert run(root, env, monkeypatch) == 1
-    assert old.read_text() == pact_doc("web", "inventory", "the good contract")
-    assert sorted(p.name for p in (root / "pacts").iterdir()) == ["web-inventory.json"]
+    descriptions = [i["description"] for i in json.loads(old.read_text())["interactions"]]
+    assert descriptions == ["a request for all products"]  # the run's own, nothing merged in
+    assert sorted(p.name for p in (root / "pacts").iterdir()) == [
+        ".testgate-written",
+        "web-inventory.json",
+    ]
 
 
 def test_tests_writing_elsewhere_are_told_where_to_write(

@@ -104,19 +104,26 @@ def _run(cfg: Settings, platform: Platform) -> int:
                 env=child_env,
                 placeholders={"pact-dir": str(fresh.resolve())},
             )
-        if not run.passed:
-            why = "; ".join(run.reasons)
-            platform.summary(
-                f"### Consumer contract tests — ❌ FAIL\n\nThe consumer's tests failed ({why}), "
-                f"so no pact is published and the pact folder is left as it was. JUnit: "
-                f"`{junit}`.\n"
-            )
-            platform.output("decision", "fail")
-            return ExitCode.GATE_FAILED
         if not any(fresh.glob("*.json")):
             for path in pactdir.written_since(pact_dir, started):
                 shutil.move(path, fresh / path.name)  # written in place: this run's pacts
                 platform.info(f"{path.name}: written straight into {pact_dir} by the tests")
+        if not run.passed:
+            # As pact-python leaves them: the failed run's pacts are there to look at (and to
+            # stub a downstream with), never published or verified; nothing else is touched.
+            held.restore()
+            if any(fresh.glob("*.json")):
+                try:
+                    pactdir.replace_pacts(fresh, pact_dir, remove_stale=False)
+                except ConfigError as exc:
+                    platform.warning(f"the failed run's pacts were not copied: {exc.message}")
+            why = "; ".join(run.reasons)
+            platform.summary(
+                f"### Consumer contract tests — ❌ FAIL\n\nThe consumer's tests failed ({why}), "
+                f"so no pact is published or verified. JUnit: `{junit}`.\n"
+            )
+            platform.output("decision", "fail")
+            return ExitCode.GATE_FAILED
         held.restore()
         try:
             pacts = pact.load_pacts(fresh)
