@@ -369,3 +369,24 @@ def test_the_old_behaviour_is_gone_every_json_is_no_longer_deleted(
     assert unrelated.read_text() == pact_doc("mobile", "inventory")
     assert (root / "pacts" / "web-inventory.json").is_file()
     assert os.listdir(root / "pacts")  # both there
+
+
+def test_publish_sends_only_the_pacts_consumer_wrote(
+    tmp_path: Path, env: dict[str, str], monkeypatch, capsys, fake_pact_cli
+) -> None:
+    """Nothing lost means another consumer's pact may share the folder: it is never published
+    under this consumer's version."""
+    from testgate.commands import publish
+
+    root = make_project(tmp_path / "svc")
+    assert run(root, env, monkeypatch) == 0
+    other = root / "pacts" / "mobile-inventory.json"
+    other.write_text(pact_doc("mobile", "inventory"))
+    capsys.readouterr()
+    fake_pact_cli.answer("published")
+    environ = {k: v for k, v in fake_pact_cli.environ.items() if k != "TESTGATE_REPORTS_DIR"}
+    assert publish.main(["--version", "1a2b3c"], dict(environ, TESTGATE_PLATFORM="local")) == 0
+    (call,) = fake_pact_cli.calls()
+    published = [a for a in call["argv"] if a.endswith(".json")]
+    assert [Path(a).name for a in published] == ["web-inventory.json"]
+    assert f"not published: {other}" in capsys.readouterr().err
