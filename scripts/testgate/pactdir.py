@@ -89,6 +89,21 @@ def _pair(path: Path) -> tuple[str, str] | None:
         return None
 
 
+def pair_of(path: Path) -> tuple[str, str] | None:
+    """(consumer, provider) of a pact file, or None when it is not a readable pact."""
+    return _pair(path)
+
+
+def recorded_consumers(pact_dir: Path) -> set[str]:
+    """The consumers of the pacts testgate's record lists (that are still there)."""
+    out = set()
+    for name in read_record(pact_dir):
+        pair = _pair(pact_dir / name) if "/" not in name else None
+        if pair is not None:
+            out.add(pair[0])
+    return out
+
+
 def read_record(pact_dir: Path) -> dict[str, str]:
     """``{file name: sha256}`` of the pacts testgate wrote into ``pact_dir``.
 

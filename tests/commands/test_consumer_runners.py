@@ -389,4 +389,4 @@ def test_publish_sends_only_the_pacts_consumer_wrote(
     (call,) = fake_pact_cli.calls()
     published = [a for a in call["argv"] if a.endswith(".json")]
     assert [Path(a).name for a in published] == ["web-inventory.json"]
-    assert f"not published: {other}" in capsys.readouterr().err
+    assert f"not published: {other}, a pact of 'mobile'" in capsys.readouterr().err

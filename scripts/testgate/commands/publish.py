@@ -120,17 +120,21 @@ if __name__ == "__main__":
 
 def _own_pacts(files: list[Path], pact_dir: Path, platform: Platform) -> list[Path]:
     """The pacts to publish: when ``testgate consumer`` wrote the folder (its record is there),
-    only the pacts it wrote; another consumer's pact in a shared folder is never published
-    under this consumer's version."""
+    only the pacts of the consumers it wrote them for; another consumer's pact in a shared
+    folder is never published under this consumer's version."""
     from testgate import pactdir
 
-    if not pactdir.read_record(pact_dir):
+    consumers = pactdir.recorded_consumers(pact_dir)
+    if not consumers:
         return files
-    mine = pactdir.written_by_testgate(pact_dir)
+    own = []
     for path in files:
-        if path.name not in mine:
+        pair = pactdir.pair_of(path)
+        if pair is not None and pair[0] not in consumers:
             platform.warning(
-                f"not published: {path} (testgate consumer did not write it, or it changed "
-                "since: another consumer's pact, or one edited by hand)"
+                f"not published: {path}, a pact of {pair[0]!r}, not of "
+                f"{', '.join(sorted(consumers))} (testgate consumer wrote this folder for them)"
             )
-    return [path for path in files if path.name in mine]
+            continue
+        own.append(path)
+    return own
