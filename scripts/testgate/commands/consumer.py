@@ -79,6 +79,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
         )
     pact_dir: Path = cfg.pact_dir
     junit: Path = cfg.consumer_junit
+    platform.output("junit", str(junit))  # what the template uploads: this file, no glob
     pact_dir_var = setting("pact-dir").env or ""
     started = time.time()
     from testgate import pactdir  # tempfile, hashlib: not for --help
