@@ -723,15 +723,17 @@ def write_verification_junit(result: VerificationResult, path: Path) -> Path:
     xml = JUnitXml(name="provider verification")
     suites: dict[str, TestSuite] = {}
     for item in result.interactions:
-        suite_name = f"pact: {item.consumer} -> {item.provider}"
+        suite_name = _xml(f"pact: {item.consumer} -> {item.provider}")
         suite = suites.get(suite_name)
         if suite is None:
             suite = suites[suite_name] = TestSuite(suite_name)
-        case = TestCase(name=item.description, classname=f"{item.consumer}.{item.provider}")
+        case = TestCase(
+            name=_xml(item.description), classname=_xml(f"{item.consumer}.{item.provider}")
+        )
         case.time = round(item.duration, 3)
-        given = f" (given {', '.join(item.states)})" if item.states else ""
+        given = _xml(f" (given {', '.join(item.states)})") if item.states else ""
         if not item.passed:
-            text = "\n".join(item.mismatches) or "verification failed"
+            text = _xml("\n".join(item.mismatches) or "verification failed")
             if item.pending:
                 case.result = [
                     Skipped(message=f"pending pact failed{given}: {text.splitlines()[0]}")
@@ -745,23 +747,23 @@ def write_verification_junit(result: VerificationResult, path: Path) -> Path:
         suite.update_statistics()
         xml.add_testsuite(suite)
     if result.errors:
-        suite = TestSuite(f"pact: {result.provider} (errors)")
+        suite = TestSuite(_xml(f"pact: {result.provider} (errors)"))
         for error in result.errors:
-            case = TestCase(name=error[:200], classname=result.provider)
-            err = JUnitError(message=error[:500])
+            case = TestCase(name=_xml(error[:200]), classname=_xml(result.provider))
+            err = JUnitError(message=_xml(error[:500]))
             case.result = [err]
             suite.add_testcase(case)
         suite.update_statistics()
         xml.add_testsuite(suite)
     if result.stub_problems:
         # Its own suite: a request no stub could answer belongs to no one interaction.
-        suite = TestSuite(f"pact: {result.provider} downstream stubs")
+        suite = TestSuite(_xml(f"pact: {result.provider} downstream stubs"))
         for problem in result.stub_problems:
             case = TestCase(
-                name=problem.splitlines()[0][:200], classname=f"{result.provider}.stubs"
+                name=_xml(problem.splitlines()[0][:200]), classname=_xml(f"{result.provider}.stubs")
             )
-            err = JUnitError(message=problem.splitlines()[0][:500])
-            err.text = problem
+            err = JUnitError(message=_xml(problem.splitlines()[0][:500]))
+            err.text = _xml(problem)
             case.result = [err]
             suite.add_testcase(case)
         suite.update_statistics()
@@ -815,3 +817,12 @@ def verification_md(result: VerificationResult) -> str:
             lines.append(f"- {md_text(first)}")
             lines += [f"  - {md_text(line.strip())}" for line in rest[:10]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold written out (``\\x1b``): pact
+    descriptions and mismatches are written by others and may hold any of them."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

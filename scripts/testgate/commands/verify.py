@@ -195,7 +195,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
                 log=None if deployed_url else running.log,
             )
         where = "deployed at" if deployed_url else "started in isolation at"
-        with platform.group(f"Verify {provider} {where} {url}"):
+        with platform.group(f"Verify {provider} {where} {url}"), platform.child_output():
             for line in running.stubs.describe():
                 platform.info(line)
             result = pact.verify_provider(
