@@ -81,7 +81,7 @@ _TABLE: tuple[Setting, ...] = (
     S("pact-dir", "where the pacts are written and read", kind="path", default="pacts",
       toml="consumer.pact-dir", input=True, metavar="DIR"),
     S("publish", "publish the pacts to the broker when the consumer tests pass", kind="bool",
-      default=True, input=True),
+      default=False, input=True),
     S("version", "the pacticipant version (consumer version when publishing)",
       default=from_build("commit", "the commit"), input=True),
     S("tags", "a version tag, repeatable (prefer branches)", kind="list", flag="--tag",
