@@ -33,9 +33,9 @@ from gitlab_harness import (
     PipelineRun,
     gitlab_ci_local,
     gitlab_name,
+    install_job,
     make_service_repo,
     run_pipeline,
-    template,
 )
 from template_results import direct_report, example_ready
 
@@ -238,7 +238,7 @@ printf '%s\\n' "$@" > "$RECORD.last"
 
 def run_install(tmp_path: Path, extra_env: dict[str, str]) -> tuple[str, list[str]]:
     """Run the base job's before_script with a recording python3; return (log, pip argv)."""
-    base = template("test-report").jobs()[".testgate-test-report-base"]
+    base = install_job()  # gitlab/base.yml: what every template's base job extends
     fake_bin = tmp_path / "fakebin"
     fake_bin.mkdir()
     python3 = fake_bin / "python3"
