@@ -12,7 +12,7 @@ ENV ?= local
 .PHONY: help pipeline test lint tools bench fuzz clean
 
 help:
-	@echo "make pipeline [BREAK=provider] [ENV=local] [BROKER=URL]  run the example pipeline locally"
+	@echo "make pipeline [BREAK=provider|pricing] [ENV=local] [BROKER=URL]  run the example pipeline locally"
 	@echo "make test                                   run the test suite (installs what it needs)"
 	@echo "make lint                                   ruff over the Python code"
 	@echo "make bench                                  run the benchmarks under benchmarks/"
@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml VERSION
 	@touch $@
 
 # BREAK=provider starts the example provider with a deliberate contract break,
-# to show what the gate catches (exit 1, the mismatch in the summary).
+# to show what the gate catches (exit 1, the mismatch in the summary); BREAK=pricing
+# makes inventory-api's client of pricing-api drift from its pact (caught at its consumer tests).
 pipeline: $(STAMP)
 	@EXAMPLE_BREAK='$(BREAK)' $(BIN)/testgate pipeline --env '$(ENV)' $(if $(BROKER),--broker '$(BROKER)')
 

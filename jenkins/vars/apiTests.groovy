@@ -8,6 +8,7 @@ def call(Map args = [:]) {
         env        : '',
         apiTests   : '',
         targetUrl  : '',
+        pactDir    : '',
         shards     : 1,
         historyFile: '.testgate-history/history.json',
     ], args)
@@ -19,6 +20,7 @@ def call(Map args = [:]) {
         TESTGATE_ENV         : cfg.env,
         TESTGATE_API_TESTS   : cfg.apiTests,
         TESTGATE_TARGET_URL  : cfg.targetUrl,
+        TESTGATE_PACT_DIR    : cfg.pactDir,
         TESTGATE_SHARDS      : cfg.shards,
         TESTGATE_HISTORY_FILE: cfg.historyFile,
     ]

@@ -1,7 +1,9 @@
 """Pact contracts: read pact files, check provider states, verify a provider, write JUnit.
 
-Verification uses pact-python's ``Verifier`` (the Rust core); the broker side of
-the lifecycle (publish, can-i-deploy, ...) lives in ``broker.py``.
+Verification uses pact-python's ``Verifier`` (the Rust core), HTTP interactions
+against the running provider and message interactions (events) through a
+message handler (``[provider.messages] handler = "module:function"``); the broker
+side of the lifecycle (publish, can-i-deploy, ...) lives in ``broker.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,18 @@ class PactFile:
     provider: str
     interactions: tuple[dict[str, Any], ...]
     specification: str
+
+    def kinds(self) -> dict[str, str]:
+        """Each interaction's description -> ``"http"`` or ``"message"``."""
+        return {str(i.get("description", "?")): interaction_kind(i) for i in self.interactions}
+
+
+def interaction_kind(interaction: Mapping[str, Any]) -> str:
+    """``"message"`` for an event (V4 ``Asynchronous/Messages``, V3 ``contents``), else ``"http"``."""
+    kind = str(interaction.get("type", ""))
+    if "Message" in kind or ("contents" in interaction and "request" not in interaction):
+        return "message"
+    return "http"
 
 
 @dataclass(frozen=True)
@@ -148,6 +163,8 @@ class InteractionResult:
     pending: bool
     duration: float
     mismatches: tuple[str, ...] = ()
+    kind: str = "http"
+    """``"http"`` or ``"message"`` (an event the provider publishes)."""
 
     @property
     def id(self) -> str:
@@ -162,6 +179,12 @@ class VerificationResult:
     provider_url: str
     interactions: tuple[InteractionResult, ...]
     errors: tuple[str, ...] = ()
+    stub_problems: tuple[str, ...] = ()
+    """Requests a downstream's Pact stub could not answer, a stub that stopped: each fails the gate."""
+
+    @property
+    def messages(self) -> tuple[InteractionResult, ...]:
+        return tuple(i for i in self.interactions if i.kind == "message")
 
     @property
     def failed(self) -> tuple[InteractionResult, ...]:
@@ -174,7 +197,12 @@ class VerificationResult:
 
     @property
     def passed(self) -> bool:
-        return bool(self.interactions) and not self.failed and not self.errors
+        return (
+            bool(self.interactions)
+            and not self.failed
+            and not self.errors
+            and not self.stub_problems
+        )
 
 
 _DURATION = re.compile(r"^\s*([\d.]+)\s*(ms|s|µs|us|ns|m)?\s*$")
@@ -204,22 +232,41 @@ def _mismatch_lines(mismatch: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(sorted(set(lines)))
 
 
-def parse_results(provider: str, provider_url: str, results: dict[str, Any]) -> VerificationResult:
-    """Turn ``Verifier.results`` into a :class:`VerificationResult`."""
+def parse_results(
+    provider: str,
+    provider_url: str,
+    results: dict[str, Any],
+    *,
+    kinds: Mapping[str, str] | None = None,
+    handler_errors: Mapping[str, str] | None = None,
+) -> VerificationResult:
+    """Turn ``Verifier.results`` into a :class:`VerificationResult`.
+
+    Args:
+        kinds: interaction description -> ``"http"`` / ``"message"`` (the core does not say).
+        handler_errors: description -> the error the message handler raised for it, which
+            replaces the core's mismatch text (a content-type mismatch on an HTML error page).
+    """
+    kinds = kinds or {}
+    handler_errors = handler_errors or {}
     interactions = []
     for item in results.get("interactionResults", []):
+        description = str(item.get("description", "?"))
         mismatches = _mismatch_lines(item.get("mismatch"))
+        if description in handler_errors:
+            mismatches = (handler_errors[description],)
         passed = item.get("result") == "OK"
         interactions.append(
             InteractionResult(
                 consumer=str(item.get("consumer", "?")),
                 provider=str(item.get("provider", provider)),
-                description=str(item.get("description", "?")),
+                description=description,
                 states=tuple(str(s) for s in item.get("providerStates", [])),
                 passed=passed,
                 pending=bool(item.get("pending", False)),
                 duration=parse_duration(item.get("duration")),
                 mismatches=mismatches if not passed else (),
+                kind=kinds.get(description, "message" if description in handler_errors else "http"),
             )
         )
     interactions.sort(key=lambda i: (i.consumer, i.description))
@@ -231,6 +278,203 @@ def parse_results(provider: str, provider_url: str, results: dict[str, Any]) -> 
         if not any(d in str(e.get("interaction", "")) for d in described)
     )
     return VerificationResult(provider, provider_url, tuple(interactions), errors)
+
+
+# -- message interactions (events) ------------------------------------------------------------
+
+MessageHandler = Callable[[str, Mapping[str, Any]], Any]
+"""``handler(name, metadata)``: the message the pact describes as ``name``.
+
+``metadata`` holds what the verifier sends along, ``providerStates`` among it. The
+handler returns pact-python's message, ``{"contents": ..., "metadata": {...},
+"content_type": "..."}``; testgate also takes ``contents`` as text or as a JSON
+value (dict, list), which it encodes (``application/json`` unless told otherwise).
+"""
+
+_HANDLER_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def require_no_messages(pacts: Iterable[PactFile]) -> None:
+    """Fail fast when the pacts hold message interactions and no handler can produce them.
+
+    Raises:
+        ConfigError: the messages it found (exit 2): without a handler each would fail.
+    """
+    messages = sorted({d for p in pacts for d, k in p.kinds().items() if k == "message"})
+    if messages:
+        raise ConfigError(
+            f"the pacts have {len(messages)} message interactions ({', '.join(messages[:3])}) "
+            "but no message handler produces them",
+            hint='set [provider.messages] handler = "module:function" in testgate.toml, '
+            "--message-handler or TESTGATE_MESSAGE_HANDLER",
+        )
+
+
+def message_handler_spec(table: Any) -> str | None:
+    """``handler`` of the ``[provider.messages]`` table (the only key it has), if set.
+
+    Raises:
+        ConfigError: not a table, an unknown key, or a handler that is not a string (exit 2).
+    """
+    if table in (None, {}):
+        return None
+    where = "[provider.messages] in testgate.toml"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table", hint='handler = "module:function"')
+    unknown = sorted(set(table) - {"handler"})
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} (keys: handler)",
+            hint='[provider.messages] takes handler = "module:function"',
+        )
+    handler = table.get("handler")
+    if handler is not None and not isinstance(handler, str):
+        raise ConfigError(f"{where}: handler must be a string 'module:function'")
+    return handler or None
+
+
+def load_message_handler(spec: str, search_path: Path | None = None) -> MessageHandler:
+    """Import the ``module:function`` named by ``[provider.messages] handler``.
+
+    Args:
+        spec: ``"package.module:function"``.
+        search_path: a folder to import from first (the provider's ``cwd``).
+
+    Raises:
+        ConfigError: a malformed spec, a module that does not import, no such function (exit 2).
+    """
+    where = "[provider.messages] handler in testgate.toml"
+    if not _HANDLER_SPEC.match(spec or ""):
+        raise ConfigError(
+            f"{where} must be 'module:function', not {spec!r}",
+            hint='for example handler = "inventory_api.events:pact_message"',
+        )
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    if search_path is not None and str(search_path) not in sys.path:
+        sys.path.insert(0, str(search_path))
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # the user's module: any import-time error is a config error
+        raise ConfigError(
+            f"{where}: module {module_name!r} cannot be imported: {type(exc).__name__}: {exc}",
+            hint=f"check the name and that it imports from {search_path or 'the current folder'} "
+            "([provider] cwd); its dependencies must be installed where testgate runs",
+        ) from exc
+    handler = getattr(module, attr, None)
+    if not callable(handler):
+        raise ConfigError(
+            f"{where}: {module_name} has no function {attr!r}",
+            hint="name a function handler(name, metadata) that returns the message",
+        )
+    return handler  # type: ignore[no-any-return]
+
+
+def message_from(value: Any, name: str) -> dict[str, Any]:
+    """pact-python's message (``contents`` as bytes) from what a handler returned.
+
+    Raises:
+        TypeError: the handler returned something that is not a message.
+    """
+    if not isinstance(value, Mapping) or "contents" not in value:
+        raise TypeError(
+            f"the message handler returned {type(value).__name__} for {name!r}, not a message "
+            '{"contents": ..., "metadata": {...}, "content_type": ...}'
+        )
+    contents = value["contents"]
+    content_type = value.get("content_type")
+    if isinstance(contents, str):
+        contents = contents.encode()
+    elif not isinstance(contents, (bytes, bytearray)):
+        contents = json.dumps(contents).encode()
+        content_type = content_type or "application/json"
+    return {
+        "contents": bytes(contents),
+        "metadata": dict(value.get("metadata") or {}),
+        "content_type": content_type,
+    }
+
+
+class MessageRelay:
+    """Calls the user's handler for the verifier and remembers what each call did.
+
+    A handler that raises fails only its own interaction (pact-python answers the
+    core with a 500); the relay keeps the error so the report shows it instead of
+    the core's content-type mismatch on an HTML error page.
+    """
+
+    def __init__(self, handler: MessageHandler, spec: str) -> None:
+        self.handler = handler
+        self.spec = spec
+        self.produced: set[str] = set()
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, name: str, metadata: dict[str, Any] | None) -> dict[str, Any]:
+        self.produced.add(name)
+        try:
+            return message_from(self.handler(name, dict(metadata or {})), name)
+        except Exception as exc:
+            self.errors[name] = f"message handler {self.spec} raised {type(exc).__name__}: {exc}"[
+                :2000
+            ]
+            raise
+
+
+class _PromptRelayExit:
+    """pact-python's message relay, stopped without waiting out its 0.5 s poll.
+
+    ``Verifier.message_handler`` serves the relay with socketserver's
+    ``serve_forever()``, whose ``shutdown()`` waits for the next 0.5 s poll: half a
+    second of every verification with messages (a tenth of the pipeline's time
+    budget). A connection made just after the shutdown starts wakes the loop at once.
+    Wraps ``Verifier._message_producer`` (pact-python 4.2, pinned); should that
+    attribute change, :func:`_prompt_relay_exit` leaves the verifier as it is: only slower.
+    """
+
+    def __init__(self, producer: Any) -> None:
+        self.producer = producer
+
+    def __enter__(self) -> Any:
+        return self.producer.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        import threading
+
+        waker = threading.Timer(0.02, self._wake)
+        waker.start()
+        try:
+            return self.producer.__exit__(*exc)
+        finally:
+            waker.cancel()
+
+    def _wake(self) -> None:
+        import socket
+
+        with contextlib.suppress(OSError):
+            socket.create_connection((self.producer.host, self.producer.port), timeout=0.5).close()
+
+
+def _prompt_relay_exit(verifier: Any) -> None:
+    producer = getattr(verifier, "_message_producer", None)
+    if all(hasattr(producer, a) for a in ("__enter__", "__exit__", "host", "port")):
+        verifier._message_producer = _PromptRelayExit(producer)
+
+
+@contextlib.contextmanager
+def _quiet_pact_logging() -> Iterator[None]:
+    """pact-python logs a handler's exception with its traceback; the report says it once."""
+    import logging  # only when verifying: it costs start-up time
+
+    logger = logging.getLogger("pact")
+    null = logging.NullHandler()
+    logger.addHandler(null)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.propagate = propagate
+        logger.removeHandler(null)
 
 
 Source = Callable[[Any], Any]
@@ -257,6 +501,8 @@ def verify_provider(
     request_timeout_ms: int = 10_000,
     colour: bool = False,
     configure: Callable[[Any], Any] | None = None,
+    messages: MessageRelay | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> VerificationResult:
     """Replay the pacts from ``source`` against the provider at ``provider_url``.
 
@@ -268,6 +514,9 @@ def verify_provider(
         request_timeout_ms: per-request timeout of the verifier.
         colour: coloured output from the Pact core.
         configure: a last hook on the Verifier (publishing results, custom headers).
+        messages: produces the message interactions (events), through pact-python's
+            ``Verifier.message_handler``; without it only HTTP interactions can pass.
+        kinds: interaction description -> ``"http"`` / ``"message"``, for the report.
 
     Raises:
         ToolError: the verifier could not run at all (no interaction results).
@@ -279,14 +528,26 @@ def verify_provider(
     verifier.set_request_timeout(request_timeout_ms).set_coloured_output(enabled=colour)
     if states_url:
         verifier.state_handler(states_url, body=True, teardown=True)
+    if messages is not None:
+        verifier.message_handler(messages)
+        _prompt_relay_exit(verifier)
     verifier = source(verifier)
     if configure:
         verifier = configure(verifier)
     # verify() raises when any interaction fails; the results say which and why.
-    with contextlib.suppress(RuntimeError):
+    with contextlib.suppress(RuntimeError), _quiet_pact_logging():
         verifier.verify()
     results = verifier.results
-    result = parse_results(provider, provider_url, results)
+    known = dict(kinds or {})
+    if messages is not None:
+        known.update(dict.fromkeys(messages.produced, "message"))
+    result = parse_results(
+        provider,
+        provider_url,
+        results,
+        kinds=known,
+        handler_errors=messages.errors if messages is not None else None,
+    )
     if not result.interactions:
         errors = "; ".join(str(e) for e in results.get("errors", [])) or "no interactions verified"
         raise ToolError(
@@ -338,6 +599,19 @@ def write_verification_junit(result: VerificationResult, path: Path) -> Path:
             suite.add_testcase(case)
         suite.update_statistics()
         xml.add_testsuite(suite)
+    if result.stub_problems:
+        # Its own suite: a request no stub could answer belongs to no one interaction.
+        suite = TestSuite(f"pact: {result.provider} downstream stubs")
+        for problem in result.stub_problems:
+            case = TestCase(
+                name=problem.splitlines()[0][:200], classname=f"{result.provider}.stubs"
+            )
+            err = JUnitError(message=problem.splitlines()[0][:500])
+            err.text = problem
+            case.result = [err]
+            suite.add_testcase(case)
+        suite.update_statistics()
+        xml.add_testsuite(suite)
     xml.update_statistics()
     path.parent.mkdir(parents=True, exist_ok=True)
     xml.write(str(path), pretty=True)
@@ -350,10 +624,12 @@ def verification_md(result: VerificationResult) -> str:
     failed = result.failed
     pending = result.pending_failures
     status = "✅ PASS" if result.passed else "❌ FAIL"
+    messages = len(result.messages)
+    of_which = f" ({messages} of them messages)" if messages else ""
     lines = [
         f"### Provider verification: {md_text(result.provider)} — {status}",
         "",
-        f"{total} interactions, {total - len(failed) - len(pending)} passed, "
+        f"{total} interactions{of_which}, {total - len(failed) - len(pending)} passed, "
         f"{len(failed)} failed, {len(pending)} pending failures (do not fail the gate)",
         "",
     ]
@@ -364,9 +640,10 @@ def verification_md(result: VerificationResult) -> str:
         lines.append("")
         for item in items:
             given = f" _(given {md_text(', '.join(item.states))})_" if item.states else ""
+            kind = " (message)" if item.kind == "message" else ""
             lines.append(
                 f"- {md_code(item.consumer, table=False)} → {md_code(item.provider, table=False)}: "
-                f"**{md_text(item.description)}**{given}"
+                f"**{md_text(item.description)}**{kind}{given}"
             )
             for mismatch in item.mismatches[:10]:
                 lines.append(f"  - {md_text(mismatch)}")
@@ -375,4 +652,10 @@ def verification_md(result: VerificationResult) -> str:
         lines.append("")
     for error in result.errors:
         lines.append(f"- error: {md_text(error)}")
+    if result.stub_problems:
+        lines += ["", "**Downstream stubs:**", ""]
+        for problem in result.stub_problems:
+            first, *rest = problem.splitlines()
+            lines.append(f"- {md_text(first)}")
+            lines += [f"  - {md_text(line.strip())}" for line in rest[:10]]
     return "\n".join(lines).rstrip() + "\n"

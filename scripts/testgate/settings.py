@@ -53,6 +53,7 @@ KINDS = (
     "float",  # a finite number (minimum/maximum)
     "bool",  # true/false/1/0/yes/no/on/off
     "path",  # an input file or folder, relative to the project root
+    "paths",  # one or more input files or folders (a list in testgate.toml), each like "path"
     "outfile",  # an output file: its folder can be written, it is not a folder or a device
     "outdir",  # an output folder: it can be created and written
     "url",  # an http(s) URL
@@ -400,6 +401,7 @@ def _metavar(s: Setting) -> str:
         "int": "N",
         "float": "NUMBER",
         "path": "PATH",
+        "paths": "PATH...",
         "outfile": "FILE",
         "outdir": "DIR",
         "url": "URL",
@@ -521,6 +523,11 @@ def _toml_type_error(s: Setting, value: Any) -> str | None:
             isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
         )
         return None if ok else "must be a list"
+    if s.kind == "paths":
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and value and all(isinstance(v, str) for v in value)
+        )
+        return None if ok else "must be a path or a list of paths"
     if s.kind == "bool":
         return None if isinstance(value, bool) else "must be true or false"
     if s.kind in ("int", "float"):
@@ -636,6 +643,14 @@ def convert(s: Setting, raw: Any, project: Project) -> Any:
         return check_url(str(raw))
     if kind == "path":
         return project.path(str(raw))
+    if kind == "paths":
+        # a list from testgate.toml or repeated flags; a string is comma-separated (not on
+        # spaces: a path may hold one)
+        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+        found = tuple(project.path(str(p).strip()) for p in items if str(p).strip())
+        if not found:
+            raise _Invalid("names no path")
+        return found
     if kind == "outfile":
         path = project.path(str(raw))
         check_output_file(path)

@@ -72,7 +72,8 @@ _TABLE: tuple[Setting, ...] = (
     # -- the consumer ------------------------------------------------------------------------
     S("consumer", "the consumer's name in the pacts and the broker", toml="consumer.name",
       metavar="NAME"),
-    S("consumer-tests", "the consumer's Pact tests", kind="path", toml="consumer.tests",
+    S("consumer-tests", "the consumer's Pact tests (several folders: a list in testgate.toml)",
+      kind="paths", toml="consumer.tests",
       flag_aliases=("--tests",), input=True, metavar="PATH"),
     S("consumer-command", "run the consumer tests with this command instead of pytest",
       kind="command", toml="consumer.command"),
@@ -112,6 +113,8 @@ _TABLE: tuple[Setting, ...] = (
       toml="provider.stubs"),
     S("provider-messages", "the message (event) handler for message pacts", kind="table",
       toml="provider.messages"),
+    S("message-handler", "produces the message interactions: module:function, imported from "
+      "provider-cwd (else [provider.messages] handler)", metavar="MODULE:FUNCTION"),
     # -- the Pact Broker ---------------------------------------------------------------------
     S("broker-url", "the Pact Broker", kind="url", env="PACT_BROKER_BASE_URL", input=True),
     S("broker-token", "Pact Broker bearer token", kind="secret", env="PACT_BROKER_TOKEN"),

@@ -11,6 +11,8 @@ from junitparser import JUnitXml
 from testgate.commands import api_tests
 
 ROOT = Path(__file__).resolve().parents[2]
+# inventory-api's own pact with pricing-api: the pact of its downstream's stub
+PRICING_PACT_DIR = Path(__file__).with_name("data")
 
 
 def cases(path: Path) -> set[str]:
@@ -35,7 +37,11 @@ def test_shards_partition_the_suite_by_duration(
         durations[f"examples/inventory-api/tests/api/test_products.py::{name}"] = 1.0
     (tmp_path / ".test_durations").write_text(json.dumps(durations))
     env = dict(
-        clean_environ, TESTGATE_DURATIONS=str(tmp_path / ".test_durations"), TESTGATE_SHARDS="2"
+        clean_environ,
+        TESTGATE_DURATIONS=str(tmp_path / ".test_durations"),
+        TESTGATE_SHARDS="2",
+        # inventory-api's own pact with pricing-api: the stub of its downstream
+        TESTGATE_PACT_DIR=str(PRICING_PACT_DIR),
     )
     reports = tmp_path / "reports"
     seen = []
@@ -56,5 +62,6 @@ def test_one_shard_needs_no_index(
     clean_environ: dict[str, str], tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    assert api_tests.main(["-m", "smoke"], {**clean_environ, "TESTGATE_SHARDS": "1"}) == 0
+    env = {**clean_environ, "TESTGATE_SHARDS": "1", "TESTGATE_PACT_DIR": str(PRICING_PACT_DIR)}
+    assert api_tests.main(["-m", "smoke"], env) == 0
     assert (tmp_path / "reports" / "api.xml").is_file()

@@ -486,3 +486,131 @@ def test_webhook_ensure_then_publish_fires_the_github_dispatch(env, capsys) -> N
     assert "item 1 exists" in provider.states
     (verification,) = server.state.verifications
     assert (verification.provider_version, verification.success) == ("p-hook", True)
+
+
+# -- message (event) interactions through the same lifecycle ---------------------------------
+
+EVENTS_MODULE = """\
+import json
+
+def produce(name, metadata):
+    if name == "an item-created event":
+        return {"contents": {"id": 1, "name": "widget"}, "metadata": {"topic": "items"}}
+    raise LookupError(f"no event called {name!r}")
+"""
+
+
+def make_event_pact(out_dir: Path, *events: str) -> Path:
+    """A V4 pact with the HTTP ``item`` interaction and the named events, from pact-python."""
+    from pact import Pact, match
+
+    make_pact(out_dir, "item")
+    for event in events:
+        pact = Pact(CONSUMER, PROVIDER).with_specification("V4")
+        (
+            pact.upon_receiving(event, "Async")
+            .with_body({"id": match.int(1), "name": match.str("widget")}, "application/json")
+            .with_metadata({"topic": "items"})
+        )
+        pact.verify(lambda body, metadata: None, "Async")
+        pact.write_file(out_dir)
+    return out_dir
+
+
+def test_message_interactions_go_through_publish_verify_and_can_i_deploy(
+    env, provider, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tmp: Path = env["tmp"]
+    (tmp / "item_events.py").write_text(EVENTS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp))
+    server: PactBrokerServer = env["server"]
+    assert run(env, capsys, "environments", "ensure")[0] == 0
+
+    def verify_version(version: str, *extra: str) -> tuple[int, str, str]:
+        junit = tmp / f"verify-{version}.xml"
+        code, text = run(
+            env,
+            capsys,
+            *("verify", "--broker", "--provider", PROVIDER, "--provider-url", provider.url),
+            *extra,
+            *("--states-url", f"{provider.url}/_pact/state"),
+            *("--message-handler", "item_events:produce"),
+            *("--provider-version", version, "--provider-branch", "main", "--publish-results"),
+            *("--junit", str(junit)),
+        )
+        return code, text, junit.read_text() if junit.exists() else ""
+
+    def can_i_deploy(pacticipant: str, version: str) -> tuple[int, str]:
+        return run(
+            env,
+            capsys,
+            *("can-i-deploy", "--pacticipant", pacticipant, "--version", version),
+            *("--to-environment", "prod"),
+        )
+
+    # The consumer publishes an HTTP interaction and an event in one V4 pact.
+    make_event_pact(tmp / "m1", "an item-created event")
+    doc = json.loads((tmp / "m1" / f"{CONSUMER}-{PROVIDER}.json").read_text())
+    assert sorted(i["type"] for i in doc["interactions"]) == [
+        "Asynchronous/Messages",
+        "Synchronous/HTTP",
+    ]
+    publish = ("publish", "--pact-dir", str(tmp / "m1"), "--version", "m1", "--branch", "main")
+    assert run(env, capsys, *publish)[0] == 0
+    assert can_i_deploy(CONSUMER, "m1")[0] == 1  # nothing verified it yet
+
+    # The provider verifies both from the broker, the event through the message handler.
+    code, text, junit = verify_version("q1")
+    assert code == 0, text
+    assert "2 interactions (1 of them messages), 2 passed" in text
+    assert 'name="an item-created event"' in junit
+    assert [(v.provider_version, v.success) for v in server.state.verifications] == [("q1", True)]
+    assert (
+        run(
+            env,
+            capsys,
+            "record-deployment",
+            "--pacticipant",
+            PROVIDER,
+            "--version",
+            "q1",
+            "--environment",
+            "prod",
+        )[0]
+        == 0
+    )
+    code, text = can_i_deploy(CONSUMER, "m1")
+    assert code == 0, text
+    assert "to prod: ✅ yes" in text
+
+    # m2 expects an event the provider does not publish: its handler raises, verification fails
+    # (pending off: a new pact would otherwise not fail the build), the failure goes back to the
+    # broker, and can-i-deploy refuses m2.
+    make_event_pact(tmp / "m2", "an item-created event", "an item-deleted event")
+    publish = ("publish", "--pact-dir", str(tmp / "m2"), "--version", "m2", "--branch", "main")
+    assert run(env, capsys, *publish)[0] == 0
+    code, text, junit = verify_version("q2", "--no-include-pending")
+    assert code == 1, text
+    assert (
+        "message handler item_events:produce raised LookupError: "
+        "no event called 'an item-deleted event'"
+    ) in text
+    assert junit.count("<failure") == 1
+    assert ("q2", False) in [(v.provider_version, v.success) for v in server.state.verifications]
+    assert (
+        run(
+            env,
+            capsys,
+            "record-deployment",
+            "--pacticipant",
+            PROVIDER,
+            "--version",
+            "q2",
+            "--environment",
+            "prod",
+        )[0]
+        == 0
+    )
+    code, text = can_i_deploy(CONSUMER, "m2")
+    assert code == 1, text
+    assert "failed" in text

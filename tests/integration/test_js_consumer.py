@@ -75,7 +75,10 @@ def run_node_suite(workdir: Path, pact_dir: Path, junit: Path) -> subprocess.Com
 
 
 def run_verify(pact_dir: Path, reports: Path) -> subprocess.CompletedProcess[str]:
-    """`testgate verify` from the repository: testgate.toml starts inventory-api in isolation."""
+    """`testgate verify` from the repository: testgate.toml starts inventory-api in isolation,
+    its downstream pricing-api stubbed from inventory-api's own pact (which its consumer tests
+    write into the same folder; here the copy tests/integration/data keeps)."""
+    shutil.copy(Path(__file__).with_name("data") / "inventory-api-pricing-api.json", pact_dir)
     return subprocess.run(
         [sys.executable, "-m", "testgate", "verify", "--pact-dir", str(pact_dir)],
         cwd=ROOT,

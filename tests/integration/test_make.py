@@ -50,3 +50,12 @@ def test_make_pipeline_break_provider_fails_with_the_mismatch(tmp_path: Path) ->
     assert "Error 1" in proc.stderr
     assert "Actual map is missing the following keys: price" in out
     assert "a request for all products" in out
+
+
+def test_make_pipeline_break_pricing_fails_at_inventory_apis_consumer_tests(tmp_path: Path) -> None:
+    proc = run_make(tmp_path, "BREAK=pricing")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Error 1" in proc.stderr
+    assert "Unexpected query parameter 'currency' received" in out
+    assert "test_pricing_contract.py::test_gets_the_price_of_a_product" in out

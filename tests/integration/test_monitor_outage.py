@@ -250,9 +250,15 @@ class ExampleProvider(Provider):
         super().__init__()
         if str(EXAMPLE_PROVIDER) not in sys.path:
             sys.path.insert(0, str(EXAMPLE_PROVIDER))
-        from inventory_api import create_app
+        import tempfile
 
-        self.app = create_app(seed=True)
+        from inventory_api import demo
+        from inventory_api.app import create_app
+
+        # a demo deployment: the seed data set, prices from the example pricing-api
+        db = Path(tempfile.mkdtemp()) / "inventory.db"
+        self.app = create_app(db, demo.serve_pricing_api())
+        demo.seed(self.app.config["DB"], "seed")
 
 
 @pytest.fixture
@@ -333,7 +339,12 @@ def test_example_provider_outage_alerts_once_and_recovers_once_with_metrics_push
 
 def test_monitor_env_local_starts_the_example_provider(clean_environ, tmp_path) -> None:
     """`testgate monitor --env local` with no URL: the provider is started as api-tests does."""
-    environ = example_environ(clean_environ, TESTGATE_REPORTS_DIR=str(tmp_path / "reports"))
+    environ = example_environ(
+        clean_environ,
+        TESTGATE_REPORTS_DIR=str(tmp_path / "reports"),
+        # inventory-api's pact with pricing-api: its downstream stub, as api-tests starts it
+        TESTGATE_PACT_DIR=str(Path(__file__).with_name("data")),
+    )
     assert monitor_cmd.main(["--env", "local"], environ) == 0
     state = json.loads((tmp_path / "reports" / "monitor-state.json").read_text())
     assert state["targets"]["local/inventory-api"]["counts"]["passed"] == 4

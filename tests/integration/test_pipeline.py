@@ -1,9 +1,12 @@
 """The walking skeleton end to end: real pytest, real pact-python mock server and Verifier,
-the real Flask provider started on 127.0.0.1 port 0."""
+the real Flask provider started on 127.0.0.1 port 0, its downstream served by the real
+`pact stub` from its own pact (the chain dashboard-api -> inventory-api -> pricing-api)."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +17,8 @@ from junitparser import JUnitXml
 from testgate.commands import consumer, pipeline, verify
 
 ROOT = Path(__file__).resolve().parents[2]
+# inventory-api's pact with pricing-api, as its consumer tests write it (checked by test_chain.py)
+PRICING_PACT = Path(__file__).with_name("data") / "inventory-api-pricing-api.json"
 
 
 @pytest.fixture
@@ -41,17 +46,40 @@ def test_pipeline_passes_on_the_example_services(env: dict[str, str], tmp_path: 
     reports = tmp_path / "reports"
     report = json.loads((reports / "report.json").read_text())
     assert report["decision"] == "pass"
-    # 4 consumer tests + 5 interactions + 6 API tests, each from its own report
-    assert report["totals"]["tests"] == 15
-    assert report["totals"]["passed"] == 15
+    # 6 consumer tests (dashboard-api's 4 HTTP + 1 of events, inventory-api's 1 of pricing-api)
+    # + 7 interactions (5 HTTP, 2 messages) + 6 API tests, each from its own report
+    assert report["totals"]["tests"] == 19
+    assert report["totals"]["passed"] == 19
     assert sorted(Path(f["path"]).name for f in report["files"]) == [
         "api.xml",
         "consumer.xml",
         "provider-verification.xml",
     ]
-    pact_file = tmp_path / "pacts" / "dashboard-api-inventory-api.json"
-    pact_doc = json.loads(pact_file.read_text())
+    pacts = tmp_path / "pacts"
+    assert sorted(p.name for p in pacts.glob("*.json")) == [
+        "dashboard-api-inventory-api.json",
+        "inventory-api-pricing-api.json",
+    ]
+    pact_doc = json.loads((pacts / "dashboard-api-inventory-api.json").read_text())
     assert pact_doc["metadata"]["pactSpecification"]["version"] == "4.0"
+    kinds = [i["type"] for i in pact_doc["interactions"]]
+    assert kinds.count("Synchronous/HTTP") == 5
+    assert kinds.count("Asynchronous/Messages") == 2  # the events, in the same V4 pact
+    junit = JUnitXml.fromfile(str(reports / "provider-verification.xml"))
+    cases = {case.name for suite in junit for case in suite}
+    assert {"a stock-changed event", "a stock-changed event for a sold-out product"} <= cases
+    # pricing-api was the Pact stub for both verification and the API tests, logged beside them
+    for log in ("inventory-api", "inventory-api.api-tests"):
+        stub_log = (reports / f"{log}.pricing-api-stub.log").read_text()
+        port = re.search(r"Server started on port (\d+)", stub_log)
+        assert port, stub_log
+        provider_log = (reports / f"{log}.log").read_text()
+        assert f"prices from http://127.0.0.1:{port[1]}" in provider_log
+        assert "Received HTTP Request ( method: GET, path: /prices/p-100" in stub_log
+    assert "3 rows of data set 'seed'" in (reports / "inventory-api.api-tests.log").read_text()
+    assert "data set" not in (reports / "inventory-api.log").read_text(), "states seed verify"
+    assert "pricing-api stubbed at http://127.0.0.1:" in proc.stdout
+    assert "Secret scan: no value in the 2 pacts looks like a credential" in proc.stdout
     assert "consumer" in proc.stdout
     assert "verify" in proc.stdout
     assert "api-tests" in proc.stdout
@@ -67,7 +95,7 @@ def test_pipeline_catches_the_broken_contract(env: dict[str, str], tmp_path: Pat
     assert "Actual map is missing the following keys: price" in out
     junit = JUnitXml.fromfile(str(tmp_path / "reports" / "provider-verification.xml"))
     cases = [case for suite in junit for case in suite]
-    assert len(cases) == 5  # one testcase per interaction
+    assert len(cases) == 7  # one testcase per interaction (the 2 messages pass)
     failed = {case.name for case in cases if not case.is_passed}
     assert failed == {
         "a request for all products",
@@ -81,6 +109,31 @@ def test_pipeline_catches_the_broken_contract(env: dict[str, str], tmp_path: Pat
     assert report["decision"] == "fail"
 
 
+def test_pipeline_catches_downstream_drift_at_inventory_apis_consumer_stage(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`make pipeline BREAK=pricing`: inventory-api's client of pricing-api drifts from its pact."""
+    env["EXAMPLE_BREAK"] = "pricing"
+    proc = run_cli(["pipeline", "--env", "local"], env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert re.search(r"consumer\s+FAIL", out), out[-2000:]
+    assert "skipping verify" in out  # pacts of failing tests are never verified
+    reports = tmp_path / "reports"
+    cases = {
+        case.name: case
+        for suite in JUnitXml.fromfile(str(reports / "consumer.xml"))
+        for case in suite
+    }
+    failed = sorted(name for name, case in cases.items() if not case.is_passed)
+    assert failed == ["test_gets_the_price_of_a_product"], failed  # inventory-api's own test
+    assert "Unexpected query parameter 'currency' received" in cases[failed[0]].result[0].text
+    assert not (reports / "provider-verification.xml").exists()
+    # and the API tests against inventory-api, its pricing-api stubbed: the stub says why
+    assert "the pricing-api stub could not answer" in out
+    assert "GET /prices/p-100?currency=EUR" in out
+
+
 def test_verify_without_pacts_is_undecided_not_a_pass(env: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "pacts").mkdir()
     code = verify.main([], env)
@@ -89,7 +142,9 @@ def test_verify_without_pacts_is_undecided_not_a_pass(env: dict[str, str], tmp_p
 
 
 def _write_pact(folder: Path, state: str) -> None:
+    """A dashboard-api pact needing ``state``, and inventory-api's pact with pricing-api (its stub)."""
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PRICING_PACT, folder / PRICING_PACT.name)
     doc = {
         "consumer": {"name": "dashboard-api"},
         "provider": {"name": "inventory-api"},
@@ -194,7 +249,10 @@ def test_pipeline_through_a_broker_publishes_and_verifies(
         ("v-abc", True)
     ]
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
-    assert report["totals"]["tests"] == 15
+    assert report["totals"]["tests"] == 19
+    # both consumers' pacts went to the broker; inventory-api's results, messages included
+    published = {(p.consumer, p.provider) for p in broker.state.publications}
+    assert published == {("dashboard-api", "inventory-api"), ("inventory-api", "pricing-api")}
 
 
 def test_pipeline_never_publishes_pacts_of_failing_consumer_tests(
@@ -207,7 +265,11 @@ def test_pipeline_never_publishes_pacts_of_failing_consumer_tests(
     env["TESTGATE_CONSUMER_TESTS"] = str(tests)
     code = pipeline.main(["--broker", pact_broker.url, "--version", "v1", "--branch", "main"], env)
     err = capsys.readouterr().err
-    assert code == 1
+    # These consumer tests wrote no pact of inventory-api with pricing-api either, so the API
+    # tests cannot stub pricing-api: the pipeline stops there, undecided, never a pass.
+    assert code == 2
+    assert "no pact for the stub of PRICING_API_URL" in err
+    assert "inventory-api-pricing-api.json does not exist" in err
     assert "skipping publish" in err
     assert pact_broker.state.verifications == []
     assert pact_broker.requests_to("POST", "/contracts/publish") == []
@@ -232,6 +294,9 @@ command = ["{{python}}", "-m", "inventory_api", "--port", "0", "--provider-state
 cwd = {json.dumps(str(examples / "inventory-api"))}
 ready-path = "/health"
 states-path = "/_pact/provider-states"
+
+[provider.messages]
+handler = "inventory_api.events:pact_message"
 """,
         encoding="utf-8",
     )

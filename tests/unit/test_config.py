@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from testgate import secretscan
 from testgate.config import (
     env_var_for,
     list_environments,
@@ -95,24 +95,10 @@ def test_broken_project_file_is_a_config_error(tmp_path: Path) -> None:
         load_project(tmp_path, {})
 
 
-# Secrets never live in envs/: only URLs, data-set names and timeouts.
-SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIAL|AUTH)", re.I)
-SECRET_VALUE = re.compile(
-    r"(gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|xox[abpr]-[A-Za-z0-9-]{10,}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|://[^/\s:@]+:[^/\s@]+@)"
-)
-
-
+# Secrets never live in envs/: only URLs, data-set names and timeouts. The detector is the
+# one `testgate publish` runs over pacts (testgate.secretscan).
 def scan_for_secrets(folder: Path) -> list[str]:
-    findings = []
-    for path in sorted(folder.glob("*.env")):
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            key, _, value = line.partition("=")
-            if SECRET_NAME.search(key) or SECRET_VALUE.search(value):
-                findings.append(f"{path.name}:{number}: {key.strip()}")
-    return findings
+    return [str(finding) for finding in secretscan.scan_env_files(folder)]
 
 
 def test_envs_folder_holds_no_secrets() -> None:

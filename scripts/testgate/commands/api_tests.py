@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,12 +91,18 @@ def environment(cfg: Settings) -> Environment:
 
 
 @contextlib.contextmanager
-def service_for(cfg: Settings, target: Environment) -> Iterator[dict[str, str]]:
+def service_for(
+    cfg: Settings,
+    target: Environment,
+    on_stub_problem: Callable[[str], None] | None = None,
+) -> Iterator[dict[str, str]]:
     """The child environment for the tests, with the service URL set.
 
     ``target-url`` wins; otherwise an environment with ``start-provider`` true gets the
-    provider started in isolation; otherwise the URL comes from the environment file or
-    the real environment (a project without ``envs/`` runs ``local`` with what is set).
+    provider started in isolation (its downstreams stubbed from its pacts,
+    ``on_stub_problem`` told of each request a stub could not answer); otherwise the URL
+    comes from the environment file or the real environment (a project without ``envs/``
+    runs ``local`` with what is set).
     """
     url_var: str = cfg.url_variable
     child = dict(cfg.environ)
@@ -106,9 +112,15 @@ def service_for(cfg: Settings, target: Environment) -> Iterator[dict[str, str]]:
         child[url_var] = cfg.target_url
         yield child
     elif cfg.start_provider:
-        with provider_under_test(cfg, child, url=None, name=cfg.provider or "provider") as url:
-            child[url_var] = url
+        name = cfg.provider or "provider"
+        with provider_under_test(
+            cfg, child, url=None, name=name, log_name=f"{name}.api-tests"
+        ) as running:
+            child[url_var] = running.url
             yield child
+            for problem in running.stubs.problems():
+                if on_stub_problem:
+                    on_stub_problem(problem)
     else:
         if not child.get(url_var):
             where = f"in {target.file} " if target.file.is_file() else ""
@@ -196,7 +208,8 @@ def _run(cfg: Settings, platform: Platform) -> int:
             )
             platform.output("decision", "pass")
             return ExitCode.OK
-    with service_for(cfg, target) as child:
+    stub_problems: list[str] = []
+    with service_for(cfg, target, on_stub_problem=stub_problems.append) as child:
         url = child.get(cfg.url_variable)
         with platform.group(f"API tests against {target.name} ({url})"):
             run = runner.run_pytest(
@@ -209,6 +222,11 @@ def _run(cfg: Settings, platform: Platform) -> int:
                 selection=selection,
             )
     status = "✅ PASS" if run.passed else "❌ FAIL"
-    platform.summary(f"### API tests against `{target.name}` — {status}\n\nJUnit: `{junit}`\n")
+    for problem in stub_problems:
+        platform.warning(problem.replace("\n", "; "))
+    stubs_md = "".join(f"\n- ⚠️ {p.splitlines()[0]}" for p in stub_problems)
+    platform.summary(
+        f"### API tests against `{target.name}` — {status}\n\nJUnit: `{junit}`\n{stubs_md}"
+    )
     platform.output("decision", "pass" if run.passed else "fail")
     return ExitCode.OK if run.passed else ExitCode.GATE_FAILED

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from testgate import pact, runner
 from testgate.commands import _common
-from testgate.errors import ExitCode, ToolError
+from testgate.errors import ConfigError, ExitCode, ToolError
 from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, setting, use
 from testgate.settings import build_parser as build_spec_parser
@@ -21,7 +21,10 @@ SPEC = CommandSpec(
     help=HELP,
     description="Run the consumer's Pact tests (pytest + pact-python) in a fresh interpreter.\n"
     "The pact folder is emptied first (pact-python merges into existing files), then\n"
-    "the tests write one pact per consumer-provider pair into it.",
+    "the tests write one pact per consumer-provider pair into it. consumer-tests may name\n"
+    "several folders (a provider's own Pact tests of its downstreams, in a monorepo).\n"
+    "The pacts are then scanned for values that look like credentials: a warning here, a\n"
+    "refusal in testgate publish (secrets-allowlist lets known fakes through).",
     examples="""\
   testgate consumer
   testgate consumer --tests tests/contract --pact-dir build/pacts
@@ -30,6 +33,7 @@ SPEC = CommandSpec(
         use("consumer-tests", required=True),
         use("pact-dir"),
         use("consumer-junit", default=in_reports("consumer.xml")),
+        use("secrets-allowlist"),
     ),
 )
 
@@ -43,7 +47,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
-    tests: Path = cfg.consumer_tests
+    tests: tuple[Path, ...] = cfg.consumer_tests
+    missing = [str(t) for t in tests if not t.exists()]
+    if missing:
+        raise ConfigError(
+            f"consumer contract tests: {', '.join(missing)} does not exist",
+            hint=f"point consumer-tests at your test folders ({_common.how_to_set('consumer-tests')})",
+        )
     pact_dir: Path = cfg.pact_dir
     junit: Path = cfg.consumer_junit
     # write_file() merges into an existing pact: start from an empty folder so a
@@ -56,11 +66,12 @@ def _run(cfg: Settings, platform: Platform) -> int:
     child_env[pact_dir_var] = str(pact_dir.resolve())
     with platform.group("Consumer contract tests"):
         run = runner.run_pytest(
-            tests,
+            tests[0],
             junit,
             env=child_env,
             on_line=platform.info,
             what="consumer contract tests",
+            selection=[str(t) for t in tests] if len(tests) > 1 else None,
         )
     if not run.passed:
         platform.summary(
@@ -79,10 +90,19 @@ def _run(cfg: Settings, platform: Platform) -> int:
         ) from exc
     lines = ["### Consumer contract tests — ✅ PASS", "", f"Pacts in `{pact_dir}`:", ""]
     for item in pacts:
+        messages = sum(1 for k in item.kinds().values() if k == "message")
         lines.append(
             f"- `{item.path.name}`: {item.consumer} → {item.provider}, "
-            f"{len(item.interactions)} interactions (spec {item.specification})"
+            f"{len(item.interactions)} interactions"
+            + (f" ({messages} messages)" if messages else "")
+            + f" (spec {item.specification})"
         )
+    from testgate import secretscan  # only after the tests: not for --help
+
+    findings = secretscan.scan_pact_files([p.path for p in pacts], cfg.secrets_allowlist or ())
+    for finding in findings:
+        platform.warning(f"{finding}: testgate publish will refuse this pact")
+    lines += ["", secretscan.findings_md(findings, len(pacts))]
     platform.summary("\n".join(lines) + "\n")
     platform.output("decision", "pass")
     platform.output("pact-dir", str(pact_dir))

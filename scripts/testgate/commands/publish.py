@@ -2,7 +2,8 @@
 
 Run it after the consumer's contract tests passed (the pipeline and templates
 enforce the order). With no broker configured, the pacts stay as files for the
-CI system to pass on as artifacts, and the command says so.
+CI system to pass on as artifacts, and the command says so. Either way, a pact
+holding a value that looks like a credential is refused first (exit 1).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ SPEC = CommandSpec(
     help=HELP,
     description="Publish the consumer's pact files to the Pact Broker (pact broker publish). "
     "Without a broker the pacts stay as files, to pass on as CI artifacts.\n"
+    "Every pact is first scanned for values that look like credentials (tokens, keys, JWTs,\n"
+    "passwords, basic-auth headers): a finding refuses the publish (exit 1), naming the pact,\n"
+    "the interaction and the JSON path, never the value; secrets-allowlist lets known fakes\n"
+    "through.\n"
     "The version defaults to this build's commit, the branch and the build URL to this "
     "build's (GitHub, GitLab, Jenkins, else git); the commit, branch and build-url settings win.",
     examples="""\
@@ -39,6 +44,7 @@ SPEC = CommandSpec(
         use("branch", help="consumer branch (default: this build's)"),
         use("build-url", help="link to this build (default: detected on GitHub, GitLab, Jenkins)"),
         use("tags"),
+        use("secrets-allowlist"),
         *broker_uses(required=False),
     ),
     groups=GROUPS,
@@ -59,6 +65,19 @@ def _run(cfg: Settings, platform: Platform) -> int:
     settings = broker_settings(cfg, platform, required=False)
     pacts = cfg.pact_dir
     files = broker.find_pact_files(pacts)
+    from testgate import secretscan  # not for --help
+
+    findings = secretscan.scan_pact_files(files, cfg.secrets_allowlist or ())
+    if findings:
+        for finding in findings:
+            platform.error(str(finding))
+        platform.summary(
+            "## Pacts not published: they hold values that look like credentials\n\n"
+            + secretscan.findings_md(findings, len(files))
+            + "\n\nPacts travel across the organisation: take the values out of the consumer "
+            "tests (a fake the provider's verification replaces), or list known fakes.\n"
+        )
+        return ExitCode.GATE_FAILED
     if settings is None:
         platform.summary(broker.not_published_md(files, pacts))
         if not files:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,15 +24,19 @@ from testgate.settings import build_parser as build_spec_parser
 
 if TYPE_CHECKING:
     from testgate.broker import BrokerSettings
+    from testgate.stubs import IsolatedProvider
 
 HELP = "verify the provider against its pacts (isolated, or a deployed URL)"
 
-# What starting the provider in isolation reads (verify, and api-tests for a local environment).
+# What starting the provider in isolation reads (verify, and api-tests for a local environment),
+# its downstream stubs included.
 PROVIDER_START = (
     use("provider-command"),
     use("provider-cwd"),
     use("ready-path"),
     use("start-timeout"),
+    use("provider-stubs"),
+    use("pact-dir"),
 )
 
 SPEC = CommandSpec(
@@ -43,19 +49,25 @@ SPEC = CommandSpec(
     "Strategy 2: --provider-url verifies a deployed provider (pre-prod, ephemeral env).\n\n"
     "Before replaying anything, every provider state in the pacts is set up once: a state\n"
     "without a handler, or states with no state endpoint configured, fail fast with exit 2\n"
-    "(the Pact core would retry for minutes). Paths are relative to testgate.toml's folder.",
+    "(the Pact core would retry for minutes). Paths are relative to testgate.toml's folder.\n\n"
+    "Downstream services: each [[provider.stubs]] in testgate.toml is served by the Pact stub\n"
+    "server (pact stub) from the provider's own pact with it, on a free 127.0.0.1 port named\n"
+    "to the provider by its url-variable; a request no stub can answer fails verification.\n"
+    "Message (event) interactions are produced by message-handler ([provider.messages]).",
     examples="""\
   testgate verify                                   # provider from testgate.toml, pacts/ folder
   testgate verify --pact-dir build/pacts --provider inventory-api
   testgate verify --provider-url https://inventory.beta.example.com \\
                   --states-url https://inventory.beta.example.com/_pact/provider-states
   testgate verify --broker --include-wip-pacts-since 2026-01-01   # pacts by selectors, pending on
-  testgate verify --pact-url "$PACT_URL"            # the one pact a broker webhook names""",
+  testgate verify --pact-url "$PACT_URL"            # the one pact a broker webhook names
+  testgate verify --message-handler inventory_api.events:pact_message   # events too""",
     uses=(
         use("provider", required=True),
-        use("pact-dir"),
         use("provider-url"),
         *PROVIDER_START,
+        use("provider-messages"),
+        use("message-handler"),
         use("states-path"),
         use("provider-states-url"),
         use("verify-junit", default=in_reports("provider-verification.xml")),
@@ -87,15 +99,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 @contextlib.contextmanager
 def provider_under_test(
-    cfg: Settings, env: Mapping[str, str], *, url: str | None, name: str
-) -> Iterator[str]:
-    """Yield the provider's base URL: ``url`` as given, or a provider started in isolation.
+    cfg: Settings,
+    env: Mapping[str, str],
+    *,
+    url: str | None,
+    name: str,
+    log_name: str | None = None,
+) -> Iterator[IsolatedProvider]:
+    """The provider: at ``url`` as given, or started in isolation with its downstreams stubbed.
 
     ``cfg`` holds the :data:`PROVIDER_START` settings; the provider's log goes to
-    ``<reports-dir>/<name>.log``.
+    ``<reports-dir>/<log_name or name>.log``, each stub's beside it.
     """
+    from testgate import stubs  # requests: only when a provider starts
+
     if url:
-        yield url.rstrip("/")
+        yield stubs.IsolatedProvider(url.rstrip("/"), Path(), stubs.RunningStubs())
         return
     if not cfg.provider_command:
         raise ConfigError(
@@ -104,19 +123,43 @@ def provider_under_test(
             f"provider, or provider-command ({_common.how_to_set('provider-command')}) to "
             "start it in isolation",
         )
-    from testgate.provider import start_provider  # requests: only when a provider starts
+    from testgate import broker
 
+    specs = stubs.parse_stub_specs(cfg.provider_stubs)
+    wants_broker = any(stubs.BROKER in spec.sources for spec in specs)
+    stub_pacts = stubs.resolve_stub_pacts(
+        specs,
+        consumer=name,
+        root=cfg.project.root,
+        pact_dir=cfg.pact_dir,
+        fetch_dir=cfg.reports_dir / "stub-pacts",
+        broker=_broker.from_environ(env, cfg.lookup("broker-url"), required=False)
+        if wants_broker
+        else None,
+    )
     argv = [part.replace("{python}", sys.executable) for part in cfg.provider_command]
-    with start_provider(
+    with stubs.isolated_provider(
         argv,
         cwd=cfg.provider_cwd,
         env=env,
-        log=cfg.reports_dir / f"{name}.log",
+        log=cfg.reports_dir / f"{log_name or name}.log",
         ready_path=cfg.ready_path,
         timeout=cfg.start_timeout,
         name=name,
+        stubs=stub_pacts,
+        pact_cli=broker.find_pact_cli(cfg.lookup("pact-cli"), path=env.get("PATH"))
+        if stub_pacts
+        else None,
     ) as running:
-        yield running.url
+        yield running
+
+
+def message_relay(cfg: Settings) -> pact.MessageRelay | None:
+    """The handler of ``message-handler`` (else ``[provider.messages] handler``), if any."""
+    spec = cfg.message_handler or pact.message_handler_spec(cfg.provider_messages)
+    if not spec:
+        return None
+    return pact.MessageRelay(pact.load_message_handler(spec, cfg.provider_cwd), spec)
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
@@ -125,12 +168,17 @@ def _run(cfg: Settings, platform: Platform) -> int:
     remote = broker_source(cfg, platform, provider)
     pacts = [] if remote else pact.load_pacts(cfg.pact_dir, provider)
     states = [s for s in pact.provider_states(pacts) if s.name]
+    kinds = {d: k for p in pacts for d, k in p.kinds().items()}
+    relay = message_relay(cfg)
+    if relay is None:
+        pact.require_no_messages(pacts)
     deployed_url = cfg.provider_url
     explicit_states = cfg.provider_states_url
     if states and not explicit_states and (deployed_url or not cfg.states_path):
         raise _states_without_endpoint(states, deployed=bool(deployed_url))
 
-    with provider_under_test(cfg, cfg.environ, url=deployed_url, name=provider) as url:
+    with provider_under_test(cfg, cfg.environ, url=deployed_url, name=provider) as running:
+        url = running.url
         states_url = explicit_states
         if not states_url and not deployed_url and cfg.states_path:
             states_url = url + cfg.states_path
@@ -138,6 +186,8 @@ def _run(cfg: Settings, platform: Platform) -> int:
             pact.check_state_handlers(states_url, states)
         where = "deployed at" if deployed_url else "started in isolation at"
         with platform.group(f"Verify {provider} {where} {url}"):
+            for line in running.stubs.describe():
+                platform.info(line)
             result = pact.verify_provider(
                 provider,
                 url,
@@ -145,15 +195,20 @@ def _run(cfg: Settings, platform: Platform) -> int:
                 states_url=states_url,
                 colour=sys.stdout.isatty(),
                 configure=remote.configure if remote else None,
+                messages=relay,
+                kinds=kinds,
             )
+        result = dataclasses.replace(result, stub_problems=tuple(running.stubs.problems()))
     pact.write_verification_junit(result, junit)
-    extra = remote.summary_md() if remote else ""
+    extra = (remote.summary_md() if remote else "") + running.stubs.summary_md()
     platform.summary(pact.verification_md(result) + extra + f"\nJUnit: `{junit}`\n")
     for item in result.failed:
         platform.error(
             f"{item.consumer} -> {item.provider}: {item.description}: "
             + ("; ".join(item.mismatches[:3]) or "verification failed")
         )
+    for problem in result.stub_problems:
+        platform.error(problem.replace("\n", "; "))
     platform.output("decision", "pass" if result.passed else "fail")
     platform.output("failed", str(len(result.failed)))
     return ExitCode.OK if result.passed else ExitCode.GATE_FAILED
