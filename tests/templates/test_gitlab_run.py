@@ -445,6 +445,8 @@ def test_example_pipeline_passes(passing_example) -> None:
     assert api, pipeline["tests"]
     assert len({t["id"] for t in api}) == len(api)
     assert pipeline["totals"]["failed"] == pipeline["totals"]["errors"] == 0
+    # baseline: auto on a branch with no run of main in its history: said, and the full gate
+    assert "baseline auto: no run of main in the history" in run.output, run.explain()
     record_result(record, run, pipeline)
 
 
