@@ -69,5 +69,7 @@ def write_junit(report: Report, path: Path) -> None:
         suite.update_statistics()
         xml.add_testsuite(suite)
     xml.update_statistics()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    xml.write(str(path), pretty=True)
+    from testgate import files
+
+    with files.atomic_open(path, what="merged JUnit report", binary=True) as fh:
+        xml.write(fh, pretty=True)

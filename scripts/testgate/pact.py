@@ -613,8 +613,10 @@ def write_verification_junit(result: VerificationResult, path: Path) -> Path:
         suite.update_statistics()
         xml.add_testsuite(suite)
     xml.update_statistics()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    xml.write(str(path), pretty=True)
+    from testgate import files
+
+    with files.atomic_open(path, what="verification JUnit report", binary=True) as fh:
+        xml.write(fh, pretty=True)
     return path
 
 

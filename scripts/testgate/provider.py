@@ -80,8 +80,7 @@ def start_provider(
     if any("{port}" in part for part in argv):
         port = free_port()
         argv = [part.replace("{port}", str(port)) for part in argv]
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log_file = log.open("w", encoding="utf-8")
+    log_file = open_log(log)
     try:
         proc = subprocess.Popen(
             argv,
@@ -172,3 +171,23 @@ def _stop(proc: subprocess.Popen[str]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=5)
+
+
+def open_log(path: Path, *, binary: bool = False):
+    """Open (truncate) a log testgate writes for a child process, never through a planted link.
+
+    Raises:
+        ConfigError: the path is a link, a folder or not a regular file (named).
+    """
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the log {path}: {exc.strerror or exc}",
+            hint="remove what is at that path (a link, a folder) or choose another --reports-dir",
+        ) from None
+    return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")

@@ -41,9 +41,10 @@ from urllib.parse import quote
 
 import requests
 
+from testgate import files
 from testgate.broker import BrokerSettings
 from testgate.errors import ConfigError, ToolError
-from testgate.provider import free_port, log_tail
+from testgate.provider import free_port, log_tail, open_log
 
 SETTING = "[[provider.stubs]] in testgate.toml"
 KEYS = ("pact", "url-variable", "provider", "environment")
@@ -368,7 +369,7 @@ def _from_broker(
         data.pop("_embedded", None)
     fetch_dir.mkdir(parents=True, exist_ok=True)
     path = fetch_dir / f"{consumer}-{downstream}.json"
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    files.write_text(path, json.dumps(data, indent=2), what="fetched pact")
     source = f"the Pact Broker ({what})"
     return _checked(path, data if isinstance(data, dict) else {}, spec, consumer, source=source)
 
@@ -586,7 +587,7 @@ def run_stubs(
             log.parent.mkdir(parents=True, exist_ok=True)
             argv = [pact_cli, "stub", "--file", str(pact.path), "--port", str(port)]
             argv += ["--loglevel", "info"]
-            with log.open("wb") as out:
+            with open_log(log, binary=True) as out:
                 try:
                     proc = subprocess.Popen(
                         argv,

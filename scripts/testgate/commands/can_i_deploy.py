@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from testgate import broker
+from testgate import broker, files
 from testgate.commands import _common
 from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ConfigError, ExitCode
@@ -70,7 +70,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
     doc["dry_run"] = bool(cfg.dry_run)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        files.write_text(out, json.dumps(doc, indent=2) + "\n", what="can-i-deploy JSON")
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc}", hint="choose another --json path") from None
     platform.summary(broker.render_can_i_deploy_md(decision, dry_run=cfg.dry_run))
