@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,3 +192,13 @@ def read_test_list(path: Path | None, text: str | None = None) -> list[str]:
             continue
         out.append(line)
     return out
+
+
+_UNSAFE_ID = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]|^\s*(::|##\[)")
+
+
+def printable_ids(ids: Sequence[str]) -> tuple[list[str], int]:
+    """The ids that are safe to print one a line (no control character, no line that a CI
+    could read as a command), and how many were left out."""
+    kept = [i for i in ids if not _UNSAFE_ID.search(i)]
+    return kept, len(ids) - len(kept)

@@ -81,6 +81,19 @@ def test_a_new_failure_beside_an_old_one_fails_naming_only_the_new_one(
     assert "test_old" in still.split("**", 1)[0]
 
 
+def test_only_the_new_failure_is_annotated_as_an_error(
+    tmp_path: Path, env: dict[str, str], capsys
+) -> None:
+    run_main(tmp_path, env, {"old"})
+    junit(tmp_path / "junit", {"old", "new"})
+    capsys.readouterr()
+    pr = {**env, "TESTGATE_BRANCH": "feature", "TESTGATE_BASELINE": "auto"}
+    assert ci.main(["report"], pr) == 1
+    errors = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error: ")]
+    assert any("test_new" in x and "broken by this pull request" in x for x in errors), errors
+    assert not any("test_old" in x for x in errors), errors
+
+
 def test_only_old_failures_pass_the_pull_request_and_are_listed(
     tmp_path: Path, env: dict[str, str], capsys
 ) -> None:

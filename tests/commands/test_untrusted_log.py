@@ -72,3 +72,24 @@ def test_other_logs_open_no_section_and_redraw_nothing(name, tmp_path, clean_env
     assert ci_logs.raw_controls(log) == []
     shown = ci_logs.gitlab_visible_lines(log)
     assert any("redraw FAILED\\rPASSED" in line for line in shown)
+
+
+def test_shard_never_prints_an_id_that_could_steer_the_log(tmp_path, capsys) -> None:
+    """``testgate shard`` prints test ids raw (for ``pytest $(...)``): one holding a workflow
+    command or a control character is left out, with a warning, never printed."""
+    from testgate.commands import shard as shard_command
+
+    ids = tmp_path / "tests.txt"
+    ids.write_text(
+        "tests/test_a.py::test_ok\n::add-mask::secret\n  ##[set-output name=x]y\n"
+        "tests/test_b.py::test_\x1b[2Kredrawn\n",
+        encoding="utf-8",
+    )
+    code = shard_command.main(
+        ["--shards", "1", "--shard-index", "1", "--tests-from", str(ids)],
+        {"PATH": "/usr/bin", "TESTGATE_PLATFORM": "local"},
+    )
+    out = capsys.readouterr()
+    assert code == 0
+    assert out.out == "tests/test_a.py::test_ok\n"
+    assert "test id(s) left out" in out.err

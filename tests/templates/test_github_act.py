@@ -163,37 +163,6 @@ def test_act_harness_installs_testgate_at_the_pinned_tag_and_passes_outputs(tmp_
 
 # -- test-report.yml: summary, annotations, outputs, one PR comment updated in place ---------
 
-FAKE_GH = """\
-#!/usr/bin/env python3
-# Fake `gh api` for the act tests: comments live in a JSON file; every call is recorded.
-import json, os, re, sys
-state = os.environ["FAKE_GH_STATE"]
-args = sys.argv[1:]
-comments = json.load(open(state)) if os.path.exists(state) else []
-with open(state + ".calls", "a") as fh:
-    fh.write(json.dumps({"argv": args, "token": bool(os.environ.get("GH_TOKEN"))}) + "\\n")
-method = args[args.index("--method") + 1] if "--method" in args else "GET"
-endpoint = next(a for a in args[1:] if a.startswith("repos/"))
-body = None
-if "-F" in args:
-    field = args[args.index("-F") + 1]
-    body = open(field.split("=@", 1)[1]).read()
-if method == "GET":
-    jq = args[args.index("--jq") + 1]
-    marker = re.search(r'startswith\\("(.*?)"\\)', jq).group(1)
-    for c in comments:
-        if c["body"].startswith(marker):
-            print(c["id"])
-elif method == "POST":
-    comments.append({"id": 100 + len(comments), "body": body})
-elif method == "PATCH":
-    cid = int(endpoint.rsplit("/", 1)[1])
-    for c in comments:
-        if c["id"] == cid:
-            c["body"] = body
-json.dump(comments, open(state, "w"))
-"""
-
 JUNIT = """\
 <?xml version="1.0" encoding="utf-8"?>
 <testsuites>
@@ -216,22 +185,42 @@ JUNIT_GREEN = JUNIT.replace('failures="1"', 'failures="0"').replace(
 FLIPPED = "tests.api.test_items::test_get"
 
 
+# the workspace of a service that committed a stale report (or a runner that kept one)
+STALE = (
+    """\
+<?xml version="1.0" encoding="utf-8"?>
+<testsuite name="stale" tests="5" failures="0">
+"""
+    + "".join(f'  <testcase classname="old" name="stale_{i}"/>\n' for i in range(5))
+    + "</testsuite>\n"
+)
+
+
+def _fake_github(repo: str, number: int):
+    """GitHub's REST API for the comment (tests/fake_github), reached by testgate's client."""
+    from fake_github import FakeGitHub
+
+    server = FakeGitHub()
+    server.add_repo(repo, pulls=(number,))
+    server.add_token(TOKEN, "github-actions[bot]", bot=True, installation=True)
+    return server
+
+
 def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_env):
     box = _box(tmp_path, act_env)
     (box.artifacts / "testgate-junit-api-tests").mkdir()
     junit = box.artifacts / "testgate-junit-api-tests" / "api.xml"
     junit.write_text(JUNIT, encoding="utf-8")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
-    (bin_dir / "gh").chmod(0o755)
-    state = tmp_path / "gh-comments.json"
     event = tmp_path / "event.json"
     head = {"sha": "0" * 40, "ref": "feature", "repo": {"full_name": "example-org/inventory-api"}}
     pull_request = {"number": 7, "head": head}
     event.write_text(json.dumps({"number": 7, "pull_request": pull_request}), encoding="utf-8")
     workflows = box.repo / ".github" / "workflows"
     caller = workflows / "zz-report-caller.yml"
+    # reports-dir is a folder git does not ignore, holding a stale report act copies along
+    stale = box.repo / "test-results" / "old.xml"
+    stale.parent.mkdir()
+    stale.write_text(STALE, encoding="utf-8")
     caller.write_text(
         textwrap.dedent(
             f"""\
@@ -245,11 +234,18 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
                   pull-requests: write
                 with:
                   pr-comment: true
+                  reports-dir: test-results
+              workspace:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
+                  - run: ls test-results | sed 's/^/in the workspace=/'
             """
         ),
         encoding="utf-8",
     )
     runs = []
+    github = _fake_github("example-org/inventory-api", 7).start()
     try:
         for attempt in range(2):
             if attempt:  # a new run: its report artifact does not exist yet; test_get passes
@@ -260,51 +256,57 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
                     box,
                     "pull_request",
                     ".github/workflows/zz-report-caller.yml",
-                    env={"FAKE_GH_STATE": str(state), "GITHUB_RUN_ID": str(301 + attempt)},
+                    env={"GITHUB_API_URL": github.url, "GITHUB_RUN_ID": str(301 + attempt)},
                     secrets={"GITHUB_TOKEN": TOKEN},
                     event_file=event,
-                    extra_path=[bin_dir],
-                    timeout=180,
+                    timeout=240,
                 )
             )
     finally:
+        github.stop()
         caller.unlink()
+        shutil.rmtree(stale.parent)
     first, second = runs
     # The gate failed: the report job fails, and says why.
     assert first.returncode != 0
     report_job = first.job("test-report", "test-report")
-    assert report_job.result == "failure"
+    assert report_job.result == "failure", first.log[-4000:]
     first_junit = tmp_path / "first-run" / "api.xml"
     first_junit.parent.mkdir()
     first_junit.write_text(JUNIT, encoding="utf-8")
     direct = _report_json([first_junit], tmp_path / "direct.json")
     assert report_job.outputs["decision"] == direct["decision"] == "fail"
+    # only this run's artifact counts: the stale report sat in the workspace, and is not read
+    assert "in the workspace=old.xml" in first.output_lines()
     assert int(report_job.outputs["tests"]) == direct["totals"]["tests"] == 3
     failed = direct["totals"]["failed"] + direct["totals"]["errors"]
     assert int(report_job.outputs["failed"]) == failed == 1
     assert "test_get" in report_job.summary
+    assert "stale_0" not in report_job.summary
     # error annotations: the failing test (with its message) and the decision
     assert any("test_get" in a and "expected 200, got 500" in a for a in report_job.annotations)
     assert any("gate failed" in a for a in report_job.annotations)
-    # The comment job ran although the gate failed: first run creates, second run updates.
-    assert first.job("test-report", "pr-comment").result == "success"
-    comments = json.loads(state.read_text(encoding="utf-8"))
+    # The comment job ran although the gate failed: first run creates, second run updates,
+    # through GitHub's REST API with the job's token (testgate ci comment).
+    assert first.job("test-report", "pr-comment").result == "success", first.log[-4000:]
+    comments = github.comments_on("example-org/inventory-api", 7)
     assert len(comments) == 1
-    assert comments[0]["body"].startswith("<!-- testgate-report:testgate-report -->\n")
+    assert comments[0]["body"].startswith("<!-- testgate:testgate-report -->\n")
     assert "test_get" in comments[0]["body"]
-    calls = [json.loads(x) for x in Path(f"{state}.calls").read_text().splitlines()]
-    methods = [c["argv"][c["argv"].index("--method") + 1] for c in calls if "--method" in c["argv"]]
+    methods = [c.method for c in github.calls() if c.method in ("POST", "PATCH")]
     assert methods == ["POST", "PATCH"]
-    assert all(c["token"] for c in calls)
+    assert {c.token for c in github.calls()} == {TOKEN}
     assert second.job("test-report", "pr-comment").result == "success"
     for run in runs:
-        assert TOKEN not in run.log
+        # act's JSON log echoes testgate's own `::add-mask::` command (GitHub never shows it)
+        leaks = [r for r in run.records if TOKEN in json.dumps(r)]
+        assert all(r.get("command") == "add-mask" for r in leaks), leaks
     # The history: recorded after the failed gate, restored by the next run, which sees
     # test_get fail and pass on one commit (flaky) and passes the gate itself.
     assert report_job.outputs["history-runs"] == "1"
     assert report_job.outputs["flaky-count"] == "0"
-    assert report_job.outputs["html-report"] == "reports/testgate-report.html"
-    assert report_job.outputs["trend-svg"] == "reports/history-trend.svg"
+    assert report_job.outputs["html-report"] == "test-results/testgate-report.html"
+    assert report_job.outputs["trend-svg"] == "test-results/history-trend.svg"
     assert second.returncode == 0, second.log[-4000:]
     again = second.job("test-report", "test-report")
     assert again.outputs["decision"] == "pass"
@@ -325,21 +327,12 @@ def test_test_report_decides_annotates_and_keeps_one_pr_comment(tmp_path, act_en
     assert "<svg" in (artifact / "history-trend.svg").read_text(encoding="utf-8")
     merged = (artifact / "merged.xml").read_text(encoding="utf-8")
     assert 'name="test_get"' in merged
+    assert "stale_0" not in merged
     report = json.loads((artifact / "testgate-report.json").read_text(encoding="utf-8"))
     assert {t["id"] for t in report["tests"]} >= {FLIPPED}, "--json-tests for the history"
 
 
 # -- the example pipeline, passing and failing at the provider verification ----------------
-
-
-def _needs_example_services():
-    missing = [
-        name
-        for name in ("consumer", "verify", "api_tests")
-        if not (ROOT / "scripts" / "testgate" / "commands" / f"{name}.py").is_file()
-    ]
-    if missing or not (ROOT / "testgate.toml").is_file():
-        pytest.skip(f"the example services and commands are not there yet ({', '.join(missing)})")
 
 
 def _check_report_matches_direct_run(run: gha.ActRun, tmp_path: Path, announced: bool) -> dict:
@@ -413,7 +406,6 @@ def _check_shards(run: gha.ActRun) -> None:
 
 
 def test_example_pipeline_passes(tmp_path, act_env, tmp_path_factory):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     run = gha.run_act(box, "push", EXAMPLE, timeout=420)
     assert run.returncode == 0, run.log[-6000:]
@@ -442,7 +434,6 @@ def test_example_pipeline_passes(tmp_path, act_env, tmp_path_factory):
 
 
 def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env, tmp_path_factory):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     broken = {"EXAMPLE_BREAK": "provider"}
     # act ends a run at the first failed called workflow (GitHub would go on with the jobs that
@@ -492,6 +483,103 @@ def test_example_pipeline_fails_at_provider_verification(tmp_path, act_env, tmp_
     _record(tmp_path_factory, "fail", [run, api, report], artifact)
 
 
+# -- the baseline: a pull request fails only on its new failure (issue 13, item 4) -----------
+
+# A tiny extra test job of the service, as its JUnit artifact: a test that has been failing on
+# main for a while, and (on the pull request) one this pull request breaks.
+LEGACY_OLD = "tests.legacy.test_export::test_known_broken"
+LEGACY_NEW = "tests.legacy.test_export::test_new_regression"
+
+
+def _legacy_junit(failing: list[str]) -> str:
+    cases = []
+    for test_id in ("tests.legacy.test_export::test_fine", LEGACY_OLD, LEGACY_NEW):
+        classname, name = test_id.split("::")
+        if test_id in failing:
+            cases.append(
+                f'<testcase classname="{classname}" name="{name}">'
+                f'<failure message="{name} is broken">AssertionError</failure></testcase>'
+            )
+        else:
+            cases.append(f'<testcase classname="{classname}" name="{name}"/>')
+    return f'<testsuite name="legacy" tests="3">{"".join(cases)}</testsuite>\n'
+
+
+def _put_legacy_artifact(box: gha.Sandbox, failing: list[str]) -> None:
+    folder = box.artifacts / "testgate-junit-legacy"
+    folder.mkdir()
+    (folder / "legacy.xml").write_text(_legacy_junit(failing), encoding="utf-8")
+
+
+def test_example_pipeline_pull_request_fails_only_on_its_new_failure(tmp_path, act_env):
+    box = _box(tmp_path, act_env)
+    # 1. main: the old failure fails the full gate there, and the run goes into the history
+    _put_legacy_artifact(box, [LEGACY_OLD])
+    main = gha.run_act(box, "push", EXAMPLE, env={"GITHUB_RUN_ID": "401"}, timeout=420)
+    assert main.returncode != 0
+    on_main = main.job("test-report", "test-report")
+    assert on_main.outputs["decision"] == "fail", main.log[-6000:]
+    assert "the full gate applies" in on_main.summary
+    assert on_main.outputs["history-runs"] == "1"
+    assert _cache_keys(box) == ["testgate-history-main-401-1"]
+    # 2. a pull request: the same old failure and a new one
+    for artifact in box.artifacts.iterdir():
+        shutil.rmtree(artifact)
+    _put_legacy_artifact(box, [LEGACY_OLD, LEGACY_NEW])
+    event = tmp_path / "pull_request.json"
+    head = {"sha": "c" * 40, "ref": "feature", "repo": {"full_name": "example-org/inventory-api"}}
+    event.write_text(
+        json.dumps(
+            {
+                "number": 8,
+                "pull_request": {"number": 8, "head": head},
+                "repository": {"full_name": "example-org/inventory-api", "default_branch": "main"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    github = _fake_github("example-org/inventory-api", 8).start()
+    try:
+        pr = gha.run_act(
+            box,
+            "pull_request",
+            EXAMPLE,
+            env={"GITHUB_API_URL": github.url, "GITHUB_RUN_ID": "402"},
+            secrets={"GITHUB_TOKEN": TOKEN},
+            event_file=event,
+            timeout=420,
+        )
+    finally:
+        github.stop()
+    assert pr.returncode != 0
+    for job in ("consumer-contracts", "provider-verification"):
+        assert pr.job(job).result == "success", job
+    report_job = pr.job("test-report", "test-report")
+    assert report_job.outputs["decision"] == "fail", pr.log[-6000:]
+    # the history came from the default branch's cache, and its run is the baseline
+    restores = [c for c in _cache_calls(pr, "cache-restore") if c["job"] == "test-report"]
+    assert [c["matched"] for c in restores] == ["testgate-history-main-401-1"]
+    report = json.loads(
+        (box.artifacts / "testgate-report" / "testgate-report.json").read_text(encoding="utf-8")
+    )
+    assert report["baseline"] == {"new": [LEGACY_NEW], "still_failing": [LEGACY_OLD], "fixed": []}
+    assert report["reasons"] == ["1 new failing test (max-failures 0)"]
+    # FAIL naming only the new one: the errors, the summary's new failures, the comment
+    errors = " ".join(report_job.annotations)
+    assert "test_new_regression" in errors
+    assert "test_known_broken" not in errors
+    summary = report_job.summary
+    assert "1 new, 1 still failing, 0 fixed" in summary
+    new_part = summary.split("**New**", 1)[1].split("**Still failing**", 1)[0]
+    assert "test_new_regression" in new_part
+    assert "test_known_broken" not in new_part
+    assert "test_known_broken" in summary.split("**Still failing**", 1)[1].split("**", 1)[0]
+    (comment,) = github.comments_on("example-org/inventory-api", 8)
+    body = comment["body"]
+    assert "1 new, 1 still failing, 0 fixed" in body
+    assert "test_new_regression" in body.split("**New**", 1)[1].split("**Still failing**", 1)[0]
+
+
 # -- the broker webhook: repository_dispatch -> verify that pact -> results in the broker ---
 
 BROKER_TOKEN = "tg-github-act-broker-token-5d1e"
@@ -511,7 +599,6 @@ def _testgate(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Com
 def test_example_webhook_caller_verifies_the_pact_the_broker_names(
     tmp_path, act_env, pact_broker_factory
 ):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     server = pact_broker_factory(token=BROKER_TOKEN)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
@@ -604,7 +691,6 @@ def _start_provider() -> tuple[subprocess.Popen, str]:
 
 
 def test_example_monitor_runs_on_schedule_and_carries_its_state(tmp_path, act_env):
-    _needs_example_services()
     _, _, site = act_env
     # A service copy of its own whose prod is a provider started here (envs/prod.env names it).
     repo = gha.make_service_repo(tmp_path / "service")
@@ -682,7 +768,6 @@ def _start_candidate() -> tuple[subprocess.Popen, str]:
 def test_example_deploy_gates_the_candidate_and_records_the_deployment(
     tmp_path, act_env, pact_broker_factory
 ):
-    _needs_example_services()
     box = _box(tmp_path, act_env)
     server = pact_broker_factory(token=BROKER_TOKEN)
     sha = subprocess.run(

@@ -1,6 +1,8 @@
-"""Static checks of the GitHub workflows: linters, schema, conventions, docs and versions.
+"""Static checks of the GitHub workflows and composite actions: linters, schema, conventions,
+the settings table, docs and versions.
 
-Fast (a few seconds): no workflow is run here; test_github_act.py runs them with act.
+Fast (a few seconds): nothing is run here; test_github_act.py and test_github_actions.py run
+the workflows and the actions with act.
 """
 
 from __future__ import annotations
@@ -8,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +22,9 @@ import yaml
 from conftest import ROOT, require_tool
 
 WORKFLOWS = ROOT / ".github" / "workflows"
+ACTIONS = ROOT / ".github" / "actions"
 README = WORKFLOWS / "README.md"
+ACTIONS_README = ACTIONS / "README.md"
 VERSION = (ROOT / "VERSION").read_text(encoding="utf-8").strip()
 TAG = f"v{VERSION}"
 TOOLS_REPOSITORY = "testgate/testgate"
@@ -29,6 +35,8 @@ import gen_github_docs  # noqa: E402
 ALL_FILES = sorted(WORKFLOWS.glob("*.yml"))
 TEMPLATES = sorted(WORKFLOWS / name for name in gen_github_docs.reusable_workflows())
 EXAMPLES = sorted(WORKFLOWS.glob("example-*.yml"))
+ACTION_FILES = sorted(ACTIONS.glob("*/action.yml"))
+EXPECTED_ACTIONS = {"setup", "report", "can-i-deploy", "publish"}
 EXPECTED_TEMPLATES = {
     "consumer-contracts.yml",
     "provider-verification.yml",
@@ -52,12 +60,16 @@ WIRING_INPUTS = {
     "timeout-minutes",  # job timeout
     "history",  # whether the history steps run
     "history-key",  # actions/cache key prefix
-    "testrail",  # whether the testrail job runs
+    "testrail",  # whether TestRail is sent the results
+    "pip-install",  # the install step's pip arguments
 }
-# Inputs that become another tool's own variable rather than TESTGATE_<INPUT>.
-TOOL_ENV = {"broker-url": "PACT_BROKER_BASE_URL", "testrail-host": "TESTRAIL_HOST"}
-# Env vars the install step reads itself (not testgate commands).
-INSTALL_ENV = {"TESTGATE_TOOLS_REF", "TESTGATE_TOOLS_REPOSITORY", "TESTGATE_PIP_INSTALL"}
+# Env vars the install steps read themselves (not testgate commands).
+INSTALL_ENV = {
+    "TESTGATE_TOOLS_REF",
+    "TESTGATE_TOOLS_REPOSITORY",
+    "TESTGATE_PIP_INSTALL",
+    "TESTGATE_SETUP_PYTHON",
+}
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
 USES_LINE = re.compile(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", re.MULTILINE)
@@ -65,7 +77,11 @@ TESTGATE_RUN = re.compile(r"^\s*testgate\s+([a-z][a-z-]*)", re.MULTILINE)
 
 
 def env_var_for(name: str) -> str:
-    return TOOL_ENV.get(name) or "TESTGATE_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    """The variable an input becomes: its setting's, from the table (PACT_BROKER_BASE_URL for
+    broker-url; TESTGATE_<INPUT> for the rest)."""
+    from testgate.settings_table import SETTINGS
+
+    return SETTINGS[name].env
 
 
 @functools.cache
@@ -75,9 +91,12 @@ def load(path: Path) -> dict:
 
 
 def steps(workflow: dict):
+    """(job id, job, step) of a workflow's jobs, or ("runs", {}, step) of a composite action."""
     for job_id, job in (workflow.get("jobs") or {}).items():
         for step in job.get("steps") or []:
             yield job_id, job, step
+    for step in (workflow.get("runs") or {}).get("steps") or []:
+        yield "runs", {}, step
 
 
 def ids(paths):
@@ -142,6 +161,7 @@ def test_zizmor_offline_has_no_findings():
             "--config",
             ".github/zizmor.yml",
             ".github/workflows",
+            ".github/actions",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -151,6 +171,8 @@ def test_zizmor_offline_has_no_findings():
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings" in proc.stdout + proc.stderr
+    for action in ACTION_FILES:  # the composite actions were audited too
+        assert f"completed {action.relative_to(ROOT)}" in proc.stdout + proc.stderr
 
 
 def test_zizmor_config_disables_only_self_repository():
@@ -174,6 +196,69 @@ def test_workflows_match_the_github_workflow_schema():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_actions_match_the_github_action_schema():
+    checker = require_tool("check-jsonschema")
+    assert {p.parent.name for p in ACTION_FILES} == EXPECTED_ACTIONS
+    proc = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-actions", *map(str, ACTION_FILES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_tool_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_install_script_of_the_actions_is_shellcheck_clean(tmp_path):
+    shellcheck = require_tool("shellcheck")
+    script = ACTIONS / "setup" / "install.sh"
+    proc = subprocess.run([shellcheck, str(script)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # ... and shellcheck does look: the same script with an unquoted expansion is refused
+    bad = tmp_path / "install.sh"
+    bad.write_text(
+        script.read_text(encoding="utf-8").replace('"$root"', "$root", 1), encoding="utf-8"
+    )
+    proc = subprocess.run([shellcheck, str(bad)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert "SC2086" in proc.stdout
+
+
+def _readme_example() -> str:
+    """The complete workflow of the actions README (its first ```yaml block)."""
+    text = ACTIONS_README.read_text(encoding="utf-8")
+    return text.split("## Example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_actionlint_and_zizmor_accept_the_actions_readme_example(tmp_path):
+    actionlint = require_tool("actionlint")
+    zizmor = require_tool("zizmor")
+    require_tool("shellcheck")
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "service-ci.yml").write_text(_readme_example(), encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    lint = subprocess.run(
+        [actionlint, "-no-color", ".github/workflows/service-ci.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_tool_env(),
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    config = str(ROOT / ".github" / "zizmor.yml")
+    audit = subprocess.run(
+        [zizmor, "--offline", "--no-progress", "--config", config, str(workflows)],
+        capture_output=True,
+        text=True,
+        env=_tool_env(),
+        check=False,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
 # -- the set of files ---------------------------------------------------------------------
 
 
@@ -189,7 +274,7 @@ def test_every_template_and_example_exists():
     assert (WORKFLOWS / "release.yml").is_file()
 
 
-@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+@pytest.mark.parametrize("path", ALL_FILES + ACTION_FILES, ids=ids(ALL_FILES + ACTION_FILES))
 def test_header_comment_says_what_it_does(path):
     first = path.read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith("# ")
@@ -212,7 +297,7 @@ def test_permissions_are_empty_at_the_top_and_set_per_job(path):
                 assert scope in allowed, f"{job_id}: {scope}: write"
 
 
-@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+@pytest.mark.parametrize("path", ALL_FILES + ACTION_FILES, ids=ids(ALL_FILES + ACTION_FILES))
 def test_actions_are_pinned_by_full_sha_with_a_version_comment(path):
     for uses, rest in USES_LINE.findall(path.read_text(encoding="utf-8")):
         if uses.startswith("./"):
@@ -226,7 +311,7 @@ def test_actions_are_pinned_by_full_sha_with_a_version_comment(path):
 
 def test_one_action_is_pinned_to_one_sha_everywhere():
     seen: dict[str, set[str]] = {}
-    for path in ALL_FILES:
+    for path in ALL_FILES + ACTION_FILES:
         for uses, rest in USES_LINE.findall(path.read_text(encoding="utf-8")):
             if "@" in uses and not uses.startswith(("./", TOOLS_REPOSITORY)):
                 action, ref = uses.rsplit("@", 1)
@@ -244,7 +329,7 @@ def test_checkouts_do_not_persist_credentials(path):
             assert value in (False, "false"), f"{job_id}: persist-credentials: false"
 
 
-@pytest.mark.parametrize("path", ALL_FILES, ids=ids(ALL_FILES))
+@pytest.mark.parametrize("path", ALL_FILES + ACTION_FILES, ids=ids(ALL_FILES + ACTION_FILES))
 def test_no_expressions_inside_run_scripts(path):
     """`${{ inputs.* }}` (or any expression) in `run:` is a script-injection hole: use `env:`."""
     for job_id, _, step in steps(load(path)):
@@ -288,9 +373,19 @@ def test_pip_is_cached_wherever_python_is_set_up():
 
 # -- inputs, secrets, outputs -------------------------------------------------------------
 
+INPUT_FILES = TEMPLATES + ACTION_FILES
+
+
+def _name(path: Path) -> str:
+    """``test-report.yml`` for a workflow, ``report/action.yml`` for an action."""
+    return f"{path.parent.name}/{path.name}" if path.name == "action.yml" else path.name
+
 
 def _inputs(path: Path) -> dict:
-    return load(path)["on"]["workflow_call"].get("inputs") or {}
+    data = load(path)
+    if path.name == "action.yml":
+        return data.get("inputs") or {}
+    return data["on"]["workflow_call"].get("inputs") or {}
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=ids(TEMPLATES))
@@ -302,22 +397,164 @@ def test_inputs_are_kebab_case_typed_and_described(path):
         assert not any(ci in name for ci in ("github", "gitlab", "jenkins")), name
 
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=ids(TEMPLATES))
+@pytest.mark.parametrize("path", INPUT_FILES, ids=[_name(p) for p in INPUT_FILES])
 def test_every_input_reaches_an_env_var(path):
     workflow = load(path)
     where = gen_github_docs.input_env_vars(workflow)
     env_blocks: dict[str, str] = {}
-    for job in workflow["jobs"].values():
+    for _, job, step in steps(workflow):
         env_blocks.update({k: str(v) for k, v in (job.get("env") or {}).items()})
-        for step in job.get("steps") or []:
-            env_blocks.update({k: str(v) for k, v in (step.get("env") or {}).items()})
+        env_blocks.update({k: str(v) for k, v in (step.get("env") or {}).items()})
     for name in _inputs(path):
-        if name in WIRING_INPUTS:
+        if name in WIRING_INPUTS or _table()[name].kind == "template":
             assert where.get(name), f"{name}: a wiring input nobody uses"
             continue
         var = env_var_for(name)
         assert var in env_blocks, f"{name}: pass it as {var} in an env: block"
         assert re.search(rf"\binputs\.{re.escape(name)}\b", env_blocks[var]), (name, var)
+
+
+# -- every input is the setting of the same name (issue 10: templates that only wire) ------
+
+# Template defaults that differ from the table's on purpose, with the reason; the check fails
+# when the template says something else.
+DEFAULT_EXCEPTIONS = {
+    ("monitor.yml", "env"): (
+        "prod",
+        "the scheduled monitor checks production; the table's `local` is the CLI's default "
+        "(env has no testgate.toml key, so nothing of the project's is overridden)",
+    ),
+    ("provider-verification.yml", "pact-artifact"): (
+        "",
+        "empty: no pact artifact to download (strategy 2, the broker, a webhook's pact URL)",
+    ),
+    ("api-tests.yml", "pact-artifact"): (
+        "",
+        "empty: no pact artifact to download (the stubs' pacts are in pact-dir, or none)",
+    ),
+    ("api-tests.yml", "shards"): (
+        1,
+        "the job matrix needs a count (a number input cannot be empty): one job, which is "
+        "what testgate does without shards",
+    ),
+}
+
+
+def _table():
+    from testgate.settings_table import SETTINGS
+
+    return SETTINGS
+
+
+def _same(value: object, default: object) -> bool:
+    """A YAML default (a workflow's typed one, an action's string) equals the table's."""
+
+    def norm(v: object) -> str:
+        if isinstance(v, bool):
+            return str(v).lower()
+        try:
+            return repr(float(str(v)))
+        except ValueError:
+            return str(v)
+
+    return norm(value) == norm(default)
+
+
+def input_problems(file: str, inputs: dict, settings) -> list[str]:
+    """Where a template's inputs are not the settings table's: name, description, default.
+
+    The default of an input is empty (testgate.toml and the table's default then apply the same
+    way on every platform), except: a boolean or a setting that testgate.toml and envs/ cannot
+    set may carry the table's own default; a template-only input with no default in the table
+    is the template's (a job timeout, an artifact name); DEFAULT_EXCEPTIONS.
+    """
+    from testgate.settings import Derived
+
+    problems = []
+    for name, spec in inputs.items():
+        setting = settings.get(name)
+        if setting is None:
+            problems.append(f"{file}: input {name} is not a setting in settings_table.py")
+            continue
+        if not setting.input:
+            problems.append(f"{file}: {name} is not marked input=True in settings_table.py")
+        if spec.get("description") != setting.help:
+            problems.append(
+                f"{file}: {name}: description {spec.get('description')!r} is not the table's "
+                f"help {setting.help!r} (run python scripts/gen_github_docs.py)"
+            )
+        default = spec.get("default", "")
+        if (file, name) in DEFAULT_EXCEPTIONS:
+            wanted = DEFAULT_EXCEPTIONS[file, name][0]
+            if not _same(default, wanted):
+                problems.append(f"{file}: {name}: default {default!r}, expected {wanted!r}")
+            continue
+        if spec.get("required") or default in ("", None):
+            continue
+        table = setting.default
+        if setting.kind == "template" and table is None:
+            continue  # the template's own wiring value
+        overridable = bool(setting.toml or setting.env_file)
+        if table is None or isinstance(table, Derived) or overridable:
+            problems.append(
+                f"{file}: {name}: default {default!r} must be empty: testgate decides "
+                f"({setting.describe_default() or 'no default'}"
+                + (f", testgate.toml {setting.toml}" if setting.toml else "")
+                + ")"
+            )
+        elif not _same(default, table):
+            problems.append(f"{file}: {name}: default {default!r} is not the table's {table!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", INPUT_FILES, ids=[_name(p) for p in INPUT_FILES])
+def test_inputs_are_the_settings_tables_names_descriptions_and_defaults(path):
+    assert input_problems(_name(path), _inputs(path), _table()) == []
+
+
+def test_the_table_check_notices_every_kind_of_drift():
+    settings = _table()
+    pact_dir = {"type": "string", "default": "", "description": settings["pact-dir"].help}
+    good = {
+        "pact-dir": pact_dir,
+        "reports-dir": {**pact_dir, "default": "reports"},
+        "history": {**pact_dir, "type": "boolean", "default": True},
+        "timeout-minutes": {**pact_dir, "type": "number", "default": 7},
+        "history-max-runs": {**pact_dir, "type": "number", "default": 200},
+    }
+    for name, spec in good.items():
+        spec["description"] = settings[name].help
+    assert input_problems("x.yml", good, settings) == []
+    drifts = {
+        "pact-dir": {"default": "pacts"},  # testgate.toml has consumer.pact-dir: must be empty
+        "reports-dir": {"default": "out"},  # not the table's default
+        "history": {"default": False},  # a boolean other than the table's
+        "history-max-runs": {"description": "Runs kept"},  # not the table's help
+    }
+    for name, change in drifts.items():
+        changed = {name: {**good[name], **change}}
+        assert len(input_problems("x.yml", changed, settings)) == 1, name
+    unknown = {"bogus-input": {"type": "string", "default": "", "description": "?"}}
+    assert input_problems("x.yml", unknown, settings) == [
+        "x.yml: input bogus-input is not a setting in settings_table.py"
+    ]
+    monitor_env = {"env": {**pact_dir, "description": settings["env"].help, "default": "local"}}
+    assert input_problems("monitor.yml", monitor_env, settings), "the exception is checked"
+
+
+@pytest.mark.parametrize("path", INPUT_FILES, ids=[_name(p) for p in INPUT_FILES])
+def test_variables_and_secrets_are_the_tables(path):
+    """Every TESTGATE_* variable a template sets, and every secret it passes, is a setting's
+    variable (or one of its accepted spellings) in the table."""
+    settings = _table()
+    known = {var for s in settings.values() for var in s.variables} | INSTALL_ENV
+    for _, job, step in steps(load(path)):
+        for var in {**(job.get("env") or {}), **(step.get("env") or {})}:
+            if var.startswith(("TESTGATE_", "PACT_BROKER_", "TESTRAIL_")):
+                assert var in known, f"{_name(path)}: {var} is no setting's variable"
+    if path in TEMPLATES:
+        for secret in load(path)["on"]["workflow_call"].get("secrets") or {}:
+            assert secret in known, f"{path.name}: secret {secret} is no setting's variable"
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=ids(TEMPLATES))
@@ -345,7 +582,7 @@ def test_tools_inputs_install_testgate_at_this_release(path):
     for job_id, job in workflow["jobs"].items():
         runs = "\n".join(s.get("run", "") for s in job.get("steps") or [])
         if not TESTGATE_RUN.search(runs):
-            continue  # a job that never runs testgate (the PR comment, the shard plan)
+            continue  # a job that never runs testgate
         tools = [
             s
             for s in job["steps"]
@@ -357,33 +594,67 @@ def test_tools_inputs_install_testgate_at_this_release(path):
         assert "python -m pip install ./.testgate" in runs
 
 
+def _command(run: str) -> str | None:
+    """``"ci report"``, ``"can-i-deploy"``: the testgate command a `run:` calls, if any."""
+    match = re.search(r"^\s*testgate\s+([a-z][a-z-]*)(?:\s+(report|comment|shards)\b)?", run, re.M)
+    if match is None:
+        return None
+    return " ".join(part for part in match.groups() if part)
+
+
+# The modules whose code runs for a command (ci report runs report, history and testrail).
+COMMAND_MODULES = {
+    "ci report": ("ci", "report", "history", "testrail"),
+    "ci comment": ("ci",),
+    "ci shards": ("ci",),
+}
+
+
 def _emitted_outputs(command: str) -> set[str]:
     from testgate import cli
 
-    module = ROOT / "scripts" / "testgate" / "commands" / f"{cli.COMMANDS[command]}.py"
-    return set(re.findall(r"\.output\(\s*\"([a-z0-9-]+)\"", module.read_text(encoding="utf-8")))
+    names = COMMAND_MODULES.get(command) or (cli.COMMANDS[command],)
+    found: set[str] = set()
+    for name in names:
+        module = ROOT / "scripts" / "testgate" / "commands" / f"{name}.py"
+        found |= set(
+            re.findall(r"\.output\(\s*\"([a-z0-9-]+)\"", module.read_text(encoding="utf-8"))
+        )
+    return found
 
 
-OUTPUT_TEMPLATES = ["test-report.yml", "monitor.yml", "can-i-deploy.yml"]
+OUTPUT_FILES = [WORKFLOWS / "test-report.yml", WORKFLOWS / "monitor.yml"]
+OUTPUT_FILES += [WORKFLOWS / "can-i-deploy.yml", WORKFLOWS / "api-tests.yml"]
+OUTPUT_FILES += [p for p in ACTION_FILES if p.parent.name != "setup"]
 
 
-@pytest.mark.parametrize("template", OUTPUT_TEMPLATES)
-def test_outputs_are_step_outputs_the_command_writes(template):
-    """Each workflow output is a job output that is a step output, and the `testgate` command
-    that step runs really writes it (read from the command's source)."""
-    workflow = load(WORKFLOWS / template)
-    declared = workflow["on"]["workflow_call"].get("outputs") or {}
-    assert declared, "outputs: decision and counts"
-    for name, spec in declared.items():
-        job_id, job_key = re.search(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]).groups()
-        job = workflow["jobs"][job_id]
-        step_id, step_output = re.search(
-            r"steps\.([\w-]+)\.outputs\.([\w-]+)", job["outputs"][job_key]
-        ).groups()
-        (step,) = [s for s in job["steps"] if s.get("id") == step_id]
-        (command,) = TESTGATE_RUN.findall(step["run"])
+@pytest.mark.parametrize("path", OUTPUT_FILES, ids=[_name(p) for p in OUTPUT_FILES])
+def test_outputs_are_step_outputs_the_command_writes(path):
+    """Each output is a step output (through a job output for a workflow), and the `testgate`
+    command that step runs really writes it (read from the command's source)."""
+    data = load(path)
+    if path.name == "action.yml":
+        declared = {
+            n: (spec["value"], data["runs"]["steps"]) for n, spec in data["outputs"].items()
+        }
+    else:
+        declared = {}
+        call = data["on"]["workflow_call"]
+        for name, spec in (call.get("outputs") or {}).items():
+            job_id, key = re.search(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]).groups()
+            job = data["jobs"][job_id]
+            declared[name] = (job["outputs"][key], job["steps"])
+        for job in data["jobs"].values():  # job outputs a matrix reads (api-tests' shards)
+            for name, value in (job.get("outputs") or {}).items():
+                declared.setdefault(name, (value, job["steps"]))
+    assert declared, "outputs"
+    for name, (value, step_list) in declared.items():
+        step_id, step_output = re.search(r"steps\.([\w-]+)\.outputs\.([\w-]+)", value).groups()
+        (step,) = [s for s in step_list if s.get("id") == step_id]
+        command = _command(step["run"])
+        assert command, f"{_name(path)}: {name}: step {step_id} runs no testgate command"
         assert step_output in _emitted_outputs(command), (
-            f"{template}: {name}: testgate {command} never writes {step_output}"
+            f"{_name(path)}: {name}: testgate {command} never writes {step_output}"
         )
 
 
@@ -391,12 +662,13 @@ def _commands_in(path: Path) -> list[tuple[str, dict]]:
     """(command, env it runs with) for every `testgate <command>` in a template."""
     found = []
     for _, job, step in steps(load(path)):
-        for command in TESTGATE_RUN.findall(step.get("run", "")):
+        command = _command(step.get("run", ""))
+        if command and command != "--version":
             found.append((command, {**(job.get("env") or {}), **(step.get("env") or {})}))
     return found
 
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=ids(TEMPLATES))
+@pytest.mark.parametrize("path", INPUT_FILES, ids=[_name(p) for p in INPUT_FILES])
 def test_commands_exist_and_read_the_env_vars_they_are_given(path):
     """Templates and commands agree: each `testgate X` is registered, and each TESTGATE_/
     PACT_BROKER_ variable the step sets appears in that command's --help or in the package."""
@@ -405,24 +677,77 @@ def test_commands_exist_and_read_the_env_vars_they_are_given(path):
     commands_dir = ROOT / "scripts" / "testgate" / "commands"
     shared = "\n".join(p.read_text(encoding="utf-8") for p in commands_dir.glob("_*.py"))
     for command, env in _commands_in(path):
-        if command == "--version":
-            continue
-        assert command in cli.COMMANDS, f"testgate {command} is not registered in cli.COMMANDS"
-        module = commands_dir / f"{cli.COMMANDS[command]}.py"
+        words = command.split()
+        assert words[0] in cli.COMMANDS, f"testgate {command} is not registered in cli.COMMANDS"
+        module = commands_dir / f"{cli.COMMANDS[words[0]]}.py"
         assert module.is_file(), f"testgate {command}: {module} is missing"
         # Commands read the environment (the library never does): the command's own module,
         # the shared command helpers, or its --help must name the variable.
         source = module.read_text(encoding="utf-8") + shared
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            cli.main([command, "--help"], {})
+            assert cli.main([*words, "--help"], {}) == 0
         help_text = out.getvalue()
         for var in env:
             if var in INSTALL_ENV or not var.startswith(("TESTGATE_", "PACT_BROKER_")):
                 continue
             assert var in help_text or f'"{var}"' in source, (
-                f"{path.name}: testgate {command} is given {var} but never reads it"
+                f"{_name(path)}: testgate {command} is given {var} but never reads it"
             )
+
+
+# -- the composite actions: the same names and commands as the reusable workflows -----------
+
+ACTION_TWINS = {
+    "report": ("test-report.yml", {"ci report", "ci comment"}),
+    "can-i-deploy": ("can-i-deploy.yml", {"can-i-deploy"}),
+    "publish": ("consumer-contracts.yml", {"publish"}),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTION_TWINS))
+def test_actions_share_input_names_variables_and_commands_with_the_workflows(action):
+    path = ACTIONS / action / "action.yml"
+    workflow_file, commands = ACTION_TWINS[action]
+    workflow = WORKFLOWS / workflow_file
+    ran = {c for c, _ in _commands_in(path)}
+    assert ran == commands
+    assert commands <= {c for c, _ in _commands_in(workflow)}
+    mine, theirs = _inputs(path), _inputs(workflow)
+    assert set(mine) <= set(theirs), f"inputs the workflow does not have: {set(mine) - set(theirs)}"
+    where_mine = gen_github_docs.input_env_vars(load(path))
+    where_theirs = gen_github_docs.input_env_vars(load(workflow))
+    for name in mine:
+        own = f"`{env_var_for(name)}`"  # the input's own variable: set by both or by neither
+        assert (own in where_mine.get(name, [])) == (own in where_theirs.get(name, [])), name
+        if not (mine[name].get("required") or theirs[name].get("required")):
+            assert _same(mine[name].get("default", ""), theirs[name].get("default", "")), name
+
+
+@pytest.mark.parametrize("path", ACTION_FILES, ids=[_name(p) for p in ACTION_FILES])
+def test_actions_install_testgate_from_their_own_checkout(path):
+    """Each action sets up its own Python without touching the job's (update-environment:
+    false) and installs testgate from github.action_path with the one install script."""
+    action = load(path)
+    assert action["runs"]["using"] == "composite"
+    run_steps = action["runs"]["steps"]
+    (python,) = [s for s in run_steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert python["with"]["update-environment"] is False
+    assert python["with"]["python-version"] == "${{ inputs.python-version }}"
+    installs = [s for s in run_steps if "install.sh" in s.get("run", "")]
+    assert len(installs) == 1
+    script = (
+        "$GITHUB_ACTION_PATH/install.sh"
+        if path.parent.name == "setup"
+        else ("$GITHUB_ACTION_PATH/../setup/install.sh")
+    )
+    assert installs[0]["run"] == f'"{script}"'
+    assert installs[0]["env"]["TESTGATE_SETUP_PYTHON"] == "${{ steps.python.outputs.python-path }}"
+    assert run_steps.index(python) < run_steps.index(installs[0])
+    for step in run_steps:
+        if "run" in step:
+            assert step.get("shell") == "bash", step.get("name")
+        assert "continue-on-error" not in step
 
 
 # -- docs ---------------------------------------------------------------------------------
@@ -437,6 +762,25 @@ def test_readme_check_notices_a_stale_table(tmp_path):
     text = README.read_text(encoding="utf-8")
     stale.write_text(text.replace("| `tools-ref` |", "| `tools-ref-old` |", 1), encoding="utf-8")
     assert gen_github_docs.main(["--check", "--readme", str(stale)]) == 1
+    actions = tmp_path / "actions.md"
+    text = ACTIONS_README.read_text(encoding="utf-8")
+    actions.write_text(text.replace("| `baseline` |", "| `baseline-old` |", 1), encoding="utf-8")
+    assert gen_github_docs.main(["--check", "--actions-readme", str(actions)]) == 1
+
+
+def test_descriptions_are_written_from_the_table(tmp_path):
+    """The generator sets every input's description from the settings table, and --check
+    notices a description edited by hand."""
+    workflows = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS, workflows)
+    path = workflows / "can-i-deploy.yml"
+    text = path.read_text(encoding="utf-8")
+    help_text = _table()["pacticipant"].help
+    edited = text.replace(f"description: {json.dumps(help_text)}", 'description: "by hand"', 1)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    assert gen_github_docs.main(["--check", "--workflows", str(workflows)]) == 1
+    assert gen_github_docs.sync_descriptions(edited, _table()) == text
 
 
 def _sections() -> dict[str, str]:
@@ -455,6 +799,31 @@ def test_readme_documents_every_input_with_a_pinned_usage_snippet(path):
     assert f"{TOOLS_REPOSITORY}/.github/workflows/{path.name}@{TAG}" in section
     assert "```yaml" in section
     assert "Permissions" in section
+
+
+def _action_sections() -> dict[str, str]:
+    text = ACTIONS_README.read_text(encoding="utf-8")
+    parts = re.split(r"^## ", text, flags=re.MULTILINE)
+    return {p.split("\n", 1)[0].strip("` "): p for p in parts[1:]}
+
+
+@pytest.mark.parametrize("path", ACTION_FILES, ids=[_name(p) for p in ACTION_FILES])
+def test_actions_readme_documents_every_input_with_a_pinned_snippet(path):
+    section = _action_sections()[path.parent.name]
+    for name in _inputs(path):
+        assert f"| `{name}` |" in section, f"{name} missing from the actions README"
+    for name in load(path).get("outputs") or {}:
+        assert f"| `{name}` |" in section
+    assert f"{TOOLS_REPOSITORY}/.github/actions/{path.parent.name}@{TAG}" in section
+    assert "```yaml" in section
+    example = _readme_example()
+    assert f"{TOOLS_REPOSITORY}/.github/actions/{path.parent.name}@{TAG}" in example
+
+
+def test_actions_readme_pins_this_release():
+    text = ACTIONS_README.read_text(encoding="utf-8")
+    refs = set(re.findall(rf"{TOOLS_REPOSITORY}/\.github/actions/[\w-]+@([^\s`]+)", text))
+    assert refs == {TAG}
 
 
 def test_readme_and_examples_pin_this_release():
@@ -489,35 +858,77 @@ def _uses(job: dict, action: str) -> list[dict]:
     return [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"actions/{action}@")]
 
 
-def test_report_step_decides_and_the_history_steps_run_after_a_failed_gate():
-    job = load(WORKFLOWS / "test-report.yml")["jobs"]["test-report"]
+# What ran after the gate (history only when it decided; TestRail) is decided by `testgate ci
+# report` now: tests/commands/test_ci.py holds those assertions (a failed gate is recorded, an
+# undecided one is not, history off reports only, TestRail after the history).
+
+REPORT_FILES = ("testgate-report.html", "testgate-report.json", "testgate-report.md")
+REPORT_FILES += ("history-trend.svg", "merged.xml")
+
+
+@pytest.mark.parametrize(
+    "path", [WORKFLOWS / "test-report.yml", ACTIONS / "report" / "action.yml"], ids=_name
+)
+def test_one_report_step_decides_and_uploads_exactly_what_it_wrote(path):
+    data = load(path)
+    step_list = data["jobs"]["test-report"]["steps"] if "jobs" in data else data["runs"]["steps"]
+    job = {"steps": step_list}
     report = _step(job, "report")
     assert "if" not in report, "nothing may skip the gate"
-    assert report["run"].strip() == "testgate report"
-    assert report["env"]["TESTGATE_JSON_TESTS"] == "true", "history needs every test's outcome"
-    json_file = report["env"]["TESTGATE_JSON"]
-    for step_id, command in (
-        ("history", "testgate history record"),
-        ("html", "testgate history html"),
-    ):
-        step = _step(job, step_id)
-        assert step["run"].strip() == command
-        assert step["if"].startswith("!cancelled()"), f"{step_id}: also after a failed gate"
-        assert "steps.report.outputs.decision == 'fail'" in step["if"]
-        assert step["env"]["TESTGATE_REPORT_JSON"] == json_file
-    assert "inputs.history" in _step(job, "history")["if"]
-    assert "inputs.history" not in _step(job, "html")["if"], "the page is written either way"
-    names = [s.get("id") or s.get("name") for s in job["steps"]]
-    assert names.index("report") < names.index("history") < names.index("html")
+    assert report["run"].strip() == "testgate ci report"
+    runs = [_command(s.get("run", "")) for s in step_list]
+    assert [c for c in runs if c and c != "--version"].count("ci report") == 1
+    assert "testgate report" not in str(step_list), "one step: no separate report/history steps"
+    # the gate's settings and the history's reach that one step
+    for var in ("TESTGATE_BASELINE", "TESTGATE_HISTORY", "TESTGATE_HISTORY_FILE"):
+        assert var in report["env"], var
     upload = _uses(job, "upload-artifact")[0]
-    assert upload["if"] == "always()"
-    for name in ("testgate-report.html", "history-trend.svg", "merged.xml"):
-        assert name in upload["with"]["path"], name
+    assert upload["if"] in ("always()", "${{ !cancelled() }}")
+    from testgate.commands import ci
+
+    names = (ci.HTML_PAGE, ci.REPORT_JSON, ci.REPORT_MD, ci.TREND_SVG, ci.MERGED_JUNIT)
+    assert names == REPORT_FILES
+    uploaded = [line.strip() for line in upload["with"]["path"].splitlines() if line.strip()]
+    assert uploaded == [f"${{{{ inputs.reports-dir }}}}/{name}" for name in names]
+    assert not any("*" in line for line in uploaded), "no globs: the files ci report wrote"
+
+
+def test_the_report_reads_only_the_artifacts_of_this_run():
+    """report-paths empty: the folder the artifacts were downloaded into, never every report
+    of the workspace (a stale reports/old.xml, last run's merged.xml would count)."""
+    job = load(WORKFLOWS / "test-report.yml")["jobs"]["test-report"]
+    (download,) = _uses(job, "download-artifact")
+    assert download["with"]["path"] == "${{ inputs.reports-dir }}/artifacts"
+    assert download["with"]["pattern"] == "${{ inputs.artifact-pattern }}"
+    assert _step(job, "report")["env"]["TESTGATE_REPORT_PATHS"] == (
+        "${{ inputs.report-paths || format('{0}/artifacts', inputs.reports-dir) }}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "job_id", "step_id"),
+    [
+        ("consumer-contracts.yml", "consumer-contracts", "consumer"),
+        ("provider-verification.yml", "provider-verification", "verify"),
+        ("api-tests.yml", "api-tests", "tests"),
+    ],
+)
+def test_test_jobs_upload_the_junit_file_testgate_wrote(path, job_id, step_id):
+    job = load(WORKFLOWS / path)["jobs"][job_id]
+    command = _command(_step(job, step_id)["run"])
+    assert "junit" in _emitted_outputs(command)
+    uploads = [u for u in _uses(job, "upload-artifact") if "junit" in u["with"]["path"]]
+    assert len(uploads) == 1
+    assert uploads[0]["with"]["path"] == f"${{{{ steps.{step_id}.outputs.junit }}}}"
+    assert uploads[0]["if"] == f"always() && steps.{step_id}.outputs.junit != ''"
+    for upload in _uses(job, "upload-artifact"):
+        assert "*.xml" not in upload["with"]["path"]
 
 
 def test_history_cache_is_saved_per_run_and_read_by_the_api_test_shards():
     report_job = load(WORKFLOWS / "test-report.yml")["jobs"]["test-report"]
     api_job = load(WORKFLOWS / "api-tests.yml")["jobs"]["api-tests"]
+    action = {"steps": load(ACTIONS / "report" / "action.yml")["runs"]["steps"]}
     (restore,) = [s for s in report_job["steps"] if "cache/restore@" in str(s.get("uses"))]
     (save,) = [s for s in report_job["steps"] if "cache/save@" in str(s.get("uses"))]
     (shard_restore,) = [s for s in api_job["steps"] if "cache/restore@" in str(s.get("uses"))]
@@ -535,15 +946,21 @@ def test_history_cache_is_saved_per_run_and_read_by_the_api_test_shards():
     assert "default_branch" in prefixes[1], "a new branch starts from the default branch's"
     path = save["with"]["path"]
     assert restore["with"]["path"] == path == shard_restore["with"]["path"]
-    history_file = _step(report_job, "history")["env"]["TESTGATE_HISTORY_FILE"]
+    history_file = _step(report_job, "report")["env"]["TESTGATE_HISTORY_FILE"]
     assert history_file.startswith(path + "/")
-    assert _step(report_job, "html")["env"]["TESTGATE_HISTORY_FILE"] == history_file
     run_step = next(s for s in api_job["steps"] if s.get("run") == "testgate api-tests")
     assert run_step["env"]["TESTGATE_HISTORY_FILE"] == history_file
-    assert save["if"].startswith("${{ !cancelled()")
-    assert "steps.history.outcome" in save["if"]
+    # saved when testgate recorded the run (it writes history-runs then), also after a red gate
+    assert save["if"] == "${{ !cancelled() && steps.report.outputs.history-runs != '' }}"
     assert restore["if"] == "inputs.history"
     assert shard_restore["if"] == "inputs.shards > 1"
+    # the report action keeps the same history (so both can share it)
+    (a_restore,) = [s for s in action["steps"] if "cache/restore@" in str(s.get("uses"))]
+    (a_save,) = [s for s in action["steps"] if "cache/save@" in str(s.get("uses"))]
+    assert a_restore["with"] == restore["with"]
+    assert a_save["with"] == save["with"]
+    assert a_save["if"] == save["if"]
+    assert _step(action, "report")["env"]["TESTGATE_HISTORY_FILE"] == history_file
 
 
 def test_api_tests_shards_are_a_matrix_with_one_artifact_per_shard():
@@ -566,12 +983,21 @@ def test_api_tests_shards_are_a_matrix_with_one_artifact_per_shard():
 
 
 def _plan(shards: str, tmp_path: Path) -> tuple[int, str, str]:
-    script = _step(load(WORKFLOWS / "api-tests.yml")["jobs"]["shards"], "plan")["run"]
+    """The shard plan step as the job runs it: its command, its env, GitHub's output file."""
+    step = _step(load(WORKFLOWS / "api-tests.yml")["jobs"]["shards"], "plan")
+    assert step["run"] == "testgate ci shards"
+    assert step["env"] == {"TESTGATE_SHARDS": "${{ inputs.shards }}"}
     out = tmp_path / "github_output"
     out.write_text("", encoding="utf-8")
     proc = subprocess.run(
-        ["bash", "-e", "-c", script],
-        env={"PATH": "/usr/bin:/bin", "TESTGATE_SHARDS": shards, "GITHUB_OUTPUT": str(out)},
+        [sys.executable, "-m", "testgate", "ci", "shards"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(out),
+            "TESTGATE_SHARDS": shards,
+        },
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         check=False,
@@ -585,9 +1011,7 @@ def _plan(shards: str, tmp_path: Path) -> tuple[int, str, str]:
 def test_shard_plan_lists_1_to_n(shards, matrix, tmp_path):
     code, output, _ = _plan(shards, tmp_path)
     assert code == 0
-    assert output == f"matrix={matrix}\n"
-    import json
-
+    assert f"matrix={matrix}\n" in output
     assert json.loads(matrix) == list(range(1, int(shards) + 1))
 
 
@@ -595,36 +1019,47 @@ def test_shard_plan_lists_1_to_n(shards, matrix, tmp_path):
 def test_shard_plan_refuses_what_a_matrix_cannot_hold(shards, tmp_path):
     code, output, stdout = _plan(shards, tmp_path)
     assert code == 2
-    assert output == ""
-    assert stdout.startswith("::error title=testgate::shards must be a whole number")
+    assert "matrix=" not in output
+    assert stdout.startswith("::error")
+    assert "shards" in stdout
 
 
-def test_testrail_job_is_optional_and_gets_the_credentials_only_in_its_upload_step():
+def test_testrail_is_sent_by_the_report_step_with_the_credentials_only_there():
+    """No testrail job, no trcli pin or install in YAML: `testgate ci report` sends the merged
+    JUnit when testrail is on (and installs the trcli testgate pins itself)."""
     workflow = load(WORKFLOWS / "test-report.yml")
     call = workflow["on"]["workflow_call"]
     assert call["inputs"]["testrail"]["default"] is False
     assert set(call["secrets"]) == {"TESTRAIL_USER", "TESTRAIL_KEY"}
     assert all(spec["required"] is False for spec in call["secrets"].values())
-    job = workflow["jobs"]["testrail"]
-    assert job["needs"] == "test-report"
-    assert job["if"].startswith("!cancelled() && inputs.testrail"), "after a failed gate too"
-    upload = _step(job, "upload")
-    assert upload["run"].strip() == "testgate testrail upload"
-    assert upload["env"]["TESTRAIL_USER"] == "${{ secrets.TESTRAIL_USER }}"
-    assert upload["env"]["TESTGATE_TESTRAIL_JUNIT"].endswith("/merged.xml")
+    assert set(workflow["jobs"]) == {"test-report", "pr-comment"}
+    job = workflow["jobs"]["test-report"]
+    report = _step(job, "report")
+    assert report["env"]["TESTGATE_TESTRAIL"] == "${{ inputs.testrail }}"
+    assert report["env"]["TESTRAIL_USER"] == "${{ secrets.TESTRAIL_USER }}"
+    assert report["env"]["TESTRAIL_KEY"] == "${{ secrets.TESTRAIL_KEY }}"
     for _, other_job, step in steps(workflow):
-        if step is not upload:
+        if step is not report:
             assert "secrets.TESTRAIL" not in str(step.get("env")), step.get("name")
             assert "secrets.TESTRAIL" not in str(other_job.get("env"))
-    install = next(s for s in job["steps"] if "trcli==" in s.get("run", ""))
-    # the same trcli as the TestRail tests use, in a virtualenv of its own
-    from testgate.testrail import TRCLI_VERSION as pinned  # the one pin (install-tools uses it)
-
-    assert install["env"]["TRCLI_VERSION"] == pinned
-    assert 'python -m venv "$RUNNER_TEMP/trcli"' in install["run"]
-    assert 'TESTGATE_TRCLI=$RUNNER_TEMP/trcli/bin/trcli" >> "$GITHUB_ENV"' in install["run"]
+    text = (WORKFLOWS / "test-report.yml").read_text(encoding="utf-8")
+    for pin_or_install in ("trcli==", "TRCLI_VERSION", "pip install trcli", "TESTGATE_TRCLI"):
+        assert pin_or_install not in text
     outputs = call["outputs"]["testrail-run-url"]["value"]
-    assert outputs == "${{ jobs.testrail.outputs.testrail-run-url }}"
+    assert outputs == "${{ jobs.test-report.outputs.testrail-run-url }}"
+    assert job["outputs"]["testrail-run-url"] == "${{ steps.report.outputs.testrail-run-url }}"
+
+
+def test_pr_comment_job_runs_testgate_ci_comment_with_the_jobs_token():
+    job = load(WORKFLOWS / "test-report.yml")["jobs"]["pr-comment"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    (comment,) = [s for s in job["steps"] if _command(s.get("run", "")) == "ci comment"]
+    assert comment["run"] == "testgate ci comment"
+    assert comment["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert comment["env"]["TESTGATE_COMMENT_MARKER"] == "${{ inputs.report-artifact }}"
+    text = (WORKFLOWS / "test-report.yml").read_text(encoding="utf-8")
+    for gone in ("gh api", "head -c", "iconv"):
+        assert gone not in text, f"{gone}: testgate's REST client and renderer do that"
 
 
 def test_monitor_state_file_pushgateway_secret_and_no_run_url():

@@ -198,6 +198,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
     tests: Path = cfg.api_tests
     position = shard_position(cfg)
     junit: Path = cfg.api_tests_junit
+    platform.output("junit", str(junit))  # what the template uploads: this file, no glob
     extra = ["-m", cfg.marker] if cfg.marker else []
     selection = None
     if position and position[0] > 1:

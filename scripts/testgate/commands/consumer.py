@@ -56,6 +56,7 @@ def _run(cfg: Settings, platform: Platform) -> int:
         )
     pact_dir: Path = cfg.pact_dir
     junit: Path = cfg.consumer_junit
+    platform.output("junit", str(junit))  # what the template uploads: this file, no glob
     # write_file() merges into an existing pact: start from an empty folder so a
     # removed interaction does not linger in the contract.
     pact_dir.mkdir(parents=True, exist_ok=True)

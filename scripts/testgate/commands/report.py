@@ -106,6 +106,9 @@ def _progress(platform: Platform, count: int):
 def _annotate(platform: Platform, report: Report, decision: GateDecision, verdict: str) -> None:
     excused = decision.quarantined_ids
     failing = [f for f in report.failures if f.id not in excused]
+    if decision.baseline is not None:  # only new failures fail the gate: only they are errors
+        new = set(decision.baseline.new)
+        failing = [f for f in failing if f.id in new]
     room = ANNOTATION_LIMIT - 1  # the last one is the decision itself
     for f in failing[:room]:
         msg = f"{f.outcome}: {f.id}" + (f": {f.message}" if f.message else "")

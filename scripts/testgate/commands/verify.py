@@ -165,6 +165,7 @@ def message_relay(cfg: Settings) -> pact.MessageRelay | None:
 def _run(cfg: Settings, platform: Platform) -> int:
     provider: str = cfg.provider
     junit = cfg.verify_junit
+    platform.output("junit", str(junit))  # what the template uploads: this file, no glob
     remote = broker_source(cfg, platform, provider)
     pacts = [] if remote else pact.load_pacts(cfg.pact_dir, provider)
     states = [s for s in pact.provider_states(pacts) if s.name]

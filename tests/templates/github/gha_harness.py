@@ -2,8 +2,10 @@
 
 The harness copies the repository (the files git knows, minus ignored ones) to a temporary
 "service repository", maps every remote ``uses:`` to a local folder with act's
-``--local-repository`` (our reusable workflows to that copy, the actions to the stubs in
-``stubs/``) and runs act with ``--json`` so jobs, outputs and summaries can be read back.
+``--local-repository`` (our reusable workflows and composite actions,
+``testgate/testgate/.github/{workflows/X.yml,actions/X}@<tag>``, to that copy; the third-party
+actions, also those our composite actions use, to the stubs in ``stubs/``) and runs act with
+``--json`` so jobs, outputs and summaries can be read back.
 """
 
 from __future__ import annotations
@@ -101,9 +103,11 @@ def act_binary() -> str:
 
 
 def remote_uses(workflows: Path = WORKFLOWS) -> set[str]:
-    """Every ``owner/repo[/path]@ref`` used by the workflows."""
+    """Every ``owner/repo[/path]@ref`` used by the workflows and by our composite actions
+    (``.github/actions/*/action.yml`` beside them)."""
     found: set[str] = set()
-    for path in workflows.glob("*.yml"):
+    actions = workflows.parent / "actions"
+    for path in [*workflows.glob("*.yml"), *actions.glob("*/action.yml")]:
         for uses in USES.findall(path.read_text(encoding="utf-8")):
             if not uses.startswith(("./", "docker://")):
                 found.add(uses.strip("'\""))

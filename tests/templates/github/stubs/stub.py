@@ -82,7 +82,14 @@ def setup_python() -> int:
         text=True,
         check=True,
     ).stdout.strip()
-    _log("setup-python", python_version=version, cache=_env("INPUT_CACHE"), actual=actual)
+    update = _env("INPUT_UPDATE_ENVIRONMENT") != "false"
+    _log(
+        "setup-python",
+        python_version=version,
+        cache=_env("INPUT_CACHE"),
+        actual=actual,
+        update_environment=update,
+    )
     if version and not (actual == version or actual.startswith(version + ".")):
         print(f"stub setup-python: asked for {version}, using the host's {actual}")
     venv = Path(_env("ACT_STUB_VENVS")) / f"{_env('GITHUB_JOB') or 'job'}-{uuid.uuid4().hex[:8]}"
@@ -98,10 +105,13 @@ def setup_python() -> int:
             continue
         if not (venv / "bin" / name).exists():
             (venv / "bin" / name).symlink_to(tool)
-    _append("GITHUB_PATH", str(venv / "bin"))
+    if update:
+        _append("GITHUB_PATH", str(venv / "bin"))
+    # offline pip for the whole job (test wiring, set whatever update-environment says)
     for line in ("PIP_NO_INDEX=1", "PIP_NO_BUILD_ISOLATION=0", "PIP_DISABLE_PIP_VERSION_CHECK=1"):
         _append("GITHUB_ENV", line)
     _append("GITHUB_OUTPUT", f"python-version={actual}")
+    _append("GITHUB_OUTPUT", f"python-path={venv / 'bin' / 'python'}")
     return 0
 
 
@@ -149,6 +159,8 @@ def download_artifact() -> int:
     store = Path(_env("ACT_STUB_ARTIFACTS"))
     available = sorted(p.name for p in store.iterdir()) if store.is_dir() else []
     _log("download-artifact", name=name, pattern=pattern, path=str(dest), available=available)
+    # like the real action: the absolute folder the artifacts went to
+    _append("GITHUB_OUTPUT", f"download-path={dest.resolve()}")
     if name:
         if name not in available:
             return _fail(f"Unable to download artifact(s): Artifact not found for name: {name}")
