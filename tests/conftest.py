@@ -14,6 +14,10 @@ VENV_BIN = Path(sys.executable).parent
 
 pytest_plugins = ["broker.fixtures"]  # the test Pact Broker (tests/broker/)
 
+# Copies of other people's projects (the typical Flask service the adoption tests start from):
+# their tests are not testgate's.
+collect_ignore = ["fixtures/flask-service"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

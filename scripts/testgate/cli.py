@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "testrail": "testrail",
     "envs": "envs",  # alias of `environments list|show`, kept for older scripts
     "ci": "ci",
+    "init": "init",
+    "doctor": "doctor",
 }
 
 USAGE = """\

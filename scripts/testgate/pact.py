@@ -111,44 +111,198 @@ def provider_states(pacts: Iterable[PactFile]) -> list[ProviderState]:
     return list(seen.values())
 
 
-def check_state_handlers(
-    states_url: str, states: Sequence[ProviderState], timeout: float = 5
-) -> None:
-    """Ask the provider-state endpoint to set up (and tear down) each state once.
+def has_stateless_interactions(pacts: Iterable[PactFile]) -> bool:
+    """Whether any interaction has no provider state: the Pact core then calls the state
+    endpoint with the empty state ``""``, which must answer 2xx."""
+    for pact in pacts:
+        for interaction in pact.interactions:
+            if not interaction.get("providerStates") and not interaction.get("providerState"):
+                return True
+    return False
 
-    The Pact core retries a failing state change for minutes per interaction;
-    a one-request probe per state fails fast instead and names every state
-    without a handler.
 
-    Raises:
-        ConfigError: states the provider does not handle (exit 2: fix the provider or the pact).
-        ToolError: the endpoint cannot be reached.
+@dataclass(frozen=True)
+class StateProbe:
+    """What the state endpoint answered to one state change.
+
+    ``outcome``: ``ok`` (2xx), ``missing`` (3xx/4xx: no handler, or the empty state refused),
+    ``failed`` (5xx: the handler raised), ``dropped`` (the connection closed while it was
+    handled), ``unreachable`` (nothing listens), ``timeout``.
     """
-    missing: list[str] = []
+
+    state: ProviderState
+    action: str
+    outcome: str
+    detail: str = ""
+
+
+def probe_states(
+    states_url: str, states: Sequence[ProviderState], timeout: float = 5
+) -> list[StateProbe]:
+    """Set up (then tear down) each state once; stop at the first connection failure.
+
+    A state whose setup is not 2xx is not torn down.
+    """
     import requests  # imported here: ~40 ms of every command's start-up otherwise
 
+    probes: list[StateProbe] = []
     with requests.Session() as session:
         for state in states:
             for action in ("setup", "teardown"):
                 body = {"state": state.name, "params": state.params, "action": action}
                 try:
                     response = session.post(states_url, json=body, timeout=timeout)
+                except requests.ConnectionError as exc:
+                    refused = "refused" in str(exc).lower() and not probes
+                    outcome = "unreachable" if refused else "dropped"
+                    probes.append(StateProbe(state, action, outcome, _reason(exc)))
+                    return probes
                 except requests.RequestException as exc:
-                    raise ToolError(
-                        f"provider-state endpoint {states_url} cannot be reached: {exc}",
-                        hint="check the provider is running and exposes it (states-path in testgate.toml)",
-                    ) from exc
-                if response.status_code >= 300:
-                    if action == "setup":
-                        detail = response.text.strip()[:200]
-                        missing.append(f"{state.name!r} (HTTP {response.status_code}: {detail})")
-                    break
+                    probes.append(StateProbe(state, action, "timeout", _reason(exc)))
+                    return probes
+                status = response.status_code
+                if status < 300:
+                    probes.append(StateProbe(state, action, "ok", f"HTTP {status}"))
+                    continue
+                outcome = "failed" if status >= 500 else "missing"
+                detail = f"HTTP {status}: {_answer_detail(response)}"
+                probes.append(StateProbe(state, action, outcome, detail))
+                break
+    return probes
+
+
+def describe_probe(probe: StateProbe) -> str:
+    """One line for a probe that did not pass, in the words of :func:`check_state_handlers`."""
+    name = _state_name(probe.state)
+    if probe.outcome == "failed":
+        return f"the handler of {name} ({probe.action}) failed: {probe.detail}"
+    if probe.outcome == "missing" and not probe.state.name:
+        return (
+            f'the empty state "" ({probe.detail}): the Pact core sends it for interactions '
+            "without a provider state; answer it with 2xx and do nothing (testgate.states does)"
+        )
+    if probe.outcome == "missing":
+        return f"{probe.state.name!r} ({probe.detail})"
+    if probe.outcome == "dropped":
+        return (
+            f"the provider dropped the connection while setting up {name} ({probe.action}): "
+            f"the handler crashed the provider, or the provider stopped ({probe.detail})"
+        )
+    if probe.outcome == "timeout":
+        return f"no answer for {name} ({probe.action}): {probe.detail}"
+    return f"the endpoint cannot be reached: {probe.detail}"
+
+
+def check_state_handlers(
+    states_url: str,
+    states: Sequence[ProviderState],
+    timeout: float = 5,
+    *,
+    empty_state: bool = False,
+    log: Path | None = None,
+) -> None:
+    """Ask the provider-state endpoint to set up (and tear down) each state once.
+
+    The Pact core retries a failing state change for minutes per interaction;
+    a one-request probe per state fails fast instead and names every state
+    without a handler, and every handler that failed.
+
+    Args:
+        states_url: the state-change endpoint.
+        states: the states the pacts use (with their params).
+        timeout: seconds per request.
+        empty_state: also probe the empty state ``""`` (the core sends it for interactions
+            without a state): it must answer 2xx.
+        log: the provider's log (when testgate started it): its tail is quoted when a
+            handler fails or the provider drops the connection, and its path named.
+
+    Raises:
+        ConfigError: states the provider does not handle, or the empty state refused (exit 2:
+            fix the provider or the pact).
+        ToolError: a handler failed (HTTP 5xx) or the provider closed the connection, or the
+            endpoint cannot be reached (exit 3: verification cannot decide).
+    """
+    wanted = list(states) + ([ProviderState("")] if empty_state else [])
+    probes = probe_states(states_url, wanted, timeout)
+    last = probes[-1] if probes else None
+    if last is not None and last.outcome == "unreachable":
+        raise ToolError(
+            f"provider-state endpoint {states_url} cannot be reached: {last.detail}"
+            + _log_part(log),
+            hint="check the provider is running and exposes it (states-path in testgate.toml)",
+        )
+    if last is not None and last.outcome == "dropped":
+        raise ToolError(
+            f"{describe_probe(last)} at {states_url}" + _log_part(log),
+            hint="fix the state handler (its traceback is in the provider's log)",
+        )
+    if last is not None and last.outcome == "timeout":
+        raise ToolError(
+            f"provider-state endpoint {states_url}: {describe_probe(last)}" + _log_part(log),
+            hint=f"check the state handler returns within {timeout:g} s (its log says where "
+            "it hangs)",
+        )
+    failed = [describe_probe(p) for p in probes if p.outcome == "failed"]
+    missing = [
+        describe_probe(p)
+        for p in probes
+        if p.outcome == "missing" and (p.action == "setup" or not p.state.name)
+    ]
+    if failed:
+        raise ToolError(
+            "provider-state handlers raised or failed at "
+            + states_url
+            + ":\n  "
+            + "\n  ".join(failed)
+            + ("\nand the provider has no handler for: " + "; ".join(missing) if missing else "")
+            + _log_part(log),
+            hint="fix the handlers (their tracebacks are in the provider's log); the Pact "
+            "core would otherwise retry each for minutes",
+        )
     if missing:
         raise ConfigError(
             "the provider has no handler for these provider states: " + "; ".join(missing),
             hint=f"add a handler for each to the provider's state endpoint ({states_url}) "
             "before verifying; the Pact core would otherwise retry each for minutes",
         )
+
+
+def _state_name(state: ProviderState) -> str:
+    return repr(state.name) if state.name else 'the empty state ""'
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a requests error, in words (``Connection reset by peer``)."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _answer_detail(response: Any) -> str:
+    """What a state endpoint said: its JSON ``error`` (testgate.states), else its text."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        text = data["error"]
+    else:
+        text = response.text.strip() or "(no body)"
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _log_part(log: Path | None) -> str:
+    """The tail of the provider's log, with its path, for an error message ("" without one)."""
+    if log is None:
+        return ""
+    import time
+
+    from testgate.provider import log_tail
+
+    time.sleep(0.2)  # the provider's last lines (a traceback) may still be on their way
+    return f"\nthe end of the provider's log ({log}):\n{log_tail(log, 30)}"
 
 
 @dataclass(frozen=True)
@@ -569,15 +723,17 @@ def write_verification_junit(result: VerificationResult, path: Path) -> Path:
     xml = JUnitXml(name="provider verification")
     suites: dict[str, TestSuite] = {}
     for item in result.interactions:
-        suite_name = f"pact: {item.consumer} -> {item.provider}"
+        suite_name = _xml(f"pact: {item.consumer} -> {item.provider}")
         suite = suites.get(suite_name)
         if suite is None:
             suite = suites[suite_name] = TestSuite(suite_name)
-        case = TestCase(name=item.description, classname=f"{item.consumer}.{item.provider}")
+        case = TestCase(
+            name=_xml(item.description), classname=_xml(f"{item.consumer}.{item.provider}")
+        )
         case.time = round(item.duration, 3)
-        given = f" (given {', '.join(item.states)})" if item.states else ""
+        given = _xml(f" (given {', '.join(item.states)})") if item.states else ""
         if not item.passed:
-            text = "\n".join(item.mismatches) or "verification failed"
+            text = _xml("\n".join(item.mismatches) or "verification failed")
             if item.pending:
                 case.result = [
                     Skipped(message=f"pending pact failed{given}: {text.splitlines()[0]}")
@@ -591,23 +747,23 @@ def write_verification_junit(result: VerificationResult, path: Path) -> Path:
         suite.update_statistics()
         xml.add_testsuite(suite)
     if result.errors:
-        suite = TestSuite(f"pact: {result.provider} (errors)")
+        suite = TestSuite(_xml(f"pact: {result.provider} (errors)"))
         for error in result.errors:
-            case = TestCase(name=error[:200], classname=result.provider)
-            err = JUnitError(message=error[:500])
+            case = TestCase(name=_xml(error[:200]), classname=_xml(result.provider))
+            err = JUnitError(message=_xml(error[:500]))
             case.result = [err]
             suite.add_testcase(case)
         suite.update_statistics()
         xml.add_testsuite(suite)
     if result.stub_problems:
         # Its own suite: a request no stub could answer belongs to no one interaction.
-        suite = TestSuite(f"pact: {result.provider} downstream stubs")
+        suite = TestSuite(_xml(f"pact: {result.provider} downstream stubs"))
         for problem in result.stub_problems:
             case = TestCase(
-                name=problem.splitlines()[0][:200], classname=f"{result.provider}.stubs"
+                name=_xml(problem.splitlines()[0][:200]), classname=_xml(f"{result.provider}.stubs")
             )
-            err = JUnitError(message=problem.splitlines()[0][:500])
-            err.text = problem
+            err = JUnitError(message=_xml(problem.splitlines()[0][:500]))
+            err.text = _xml(problem)
             case.result = [err]
             suite.add_testcase(case)
         suite.update_statistics()
@@ -661,3 +817,12 @@ def verification_md(result: VerificationResult) -> str:
             lines.append(f"- {md_text(first)}")
             lines += [f"  - {md_text(line.strip())}" for line in rest[:10]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold written out (``\\x1b``): pact
+    descriptions and mismatches are written by others and may hold any of them."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

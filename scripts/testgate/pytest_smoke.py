@@ -1,6 +1,7 @@
-"""pytest plugin loaded by ``testgate monitor`` (``-p testgate.pytest_smoke``).
+"""pytest plugin loaded into every pytest run testgate starts (``-p testgate.pytest_smoke``).
 
-It registers the ``smoke`` marker (so ``--strict-markers`` projects need not)
+It registers the ``smoke`` and ``writes`` markers the README recommends (so neither warns
+``PytestUnknownMarkWarning``, and ``--strict-markers`` projects need not declare them)
 and, with ``--testgate-read-only``, makes a monitor run safe for production: any
 HTTP request other than GET, HEAD or OPTIONS made through ``http.client`` (which
 ``requests``, ``urllib3`` and ``urllib`` all use) fails the check instead of
@@ -14,6 +15,11 @@ import http.client
 import pytest
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+MARKERS = (
+    "smoke: a read-only API test that testgate monitor runs against production",
+    "writes: an API test that changes data (never marked smoke; skip it where READ_ONLY=true)",
+)
 
 
 class ReadOnlyViolation(AssertionError):
@@ -31,10 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker and, when asked, install the read-only guard."""
-    config.addinivalue_line(
-        "markers", "smoke: a read-only API test that testgate monitor runs against production"
-    )
+    """Register the markers and, when asked, install the read-only guard."""
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
     if config.getoption("--testgate-read-only"):
         original = http.client.HTTPConnection.putrequest
 

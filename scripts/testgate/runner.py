@@ -1,9 +1,13 @@
-"""Run a real test runner (pytest) as a child process and keep its JUnit report.
+"""Run a real test runner as a child process and keep its JUnit report.
 
 Consumer contract tests, API tests and the monitor's smoke checks are the user's
-own pytest suites: testgate runs them in a fresh interpreter with one function,
-:func:`run_pytest`, streams their output, and judges them by the JUnit file they
-write and pytest's documented exit codes.
+own suites. A pytest suite runs in a fresh interpreter through :func:`run_pytest`
+(judged by the JUnit file it writes and pytest's documented exit codes; every run
+loads :mod:`testgate.pytest_smoke`, so the ``smoke`` and ``writes`` markers are
+known). Any other runner (``node --test``, ``go test``, ``mvn test`` ...) runs
+through :func:`run_command`: the command writes JUnit where testgate tells it, and
+the report engine reads it back with the same rules as ``testgate report`` (no
+report or zero tests never passes).
 """
 
 from __future__ import annotations
@@ -15,8 +19,15 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate.errors import ConfigError, ToolError
+
+if TYPE_CHECKING:
+    from testgate.model import Totals
+
+# Loaded into every pytest run testgate starts: registers the smoke and writes markers.
+PYTEST_PLUGIN = "testgate.pytest_smoke"
 
 # pytest's documented exit codes (pytest.ExitCode)
 PYTEST_OK = 0
@@ -72,13 +83,18 @@ def pytest_argv(
     """The pytest command line every testgate run uses.
 
     The caller's arguments come right after the tests; the JUnit options come
-    last so that nothing can move or reshape the report testgate judges.
+    last so that nothing can move or reshape the report testgate judges. testgate's
+    plugin (:data:`PYTEST_PLUGIN`: the ``smoke`` and ``writes`` markers) is loaded
+    first, when pytest runs in testgate's own interpreter (another one may not have
+    testgate installed).
     """
+    plugin = ["-p", PYTEST_PLUGIN] if python in (None, sys.executable) else []
     return [
         python or sys.executable,
         "-m",
         "pytest",
         *(str(t) for t in tests),
+        *plugin,
         *extra_args,
         f"--junitxml={junit}",
         "-o",
@@ -141,10 +157,30 @@ def run_pytest(
     junit.unlink(missing_ok=True)  # never judge a run by the report of an earlier one
     targets = selection if selection is not None else paths
     argv = pytest_argv(targets, junit, extra_args=extra_args, python=python)
+    code, output_tail, timed_out = _stream(
+        argv, env=env, cwd=cwd, on_line=on_line, timeout=timeout, what=what, tool="pytest"
+    )
+    run = TestRun(exit_code=code, junit=junit, output_tail=output_tail, timed_out=timed_out)
+    if check:
+        _check(run, what, paths, timeout)
+    return run
+
+
+def _stream(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None,
+    on_line: Callable[[str], None] | None,
+    timeout: float | None,
+    what: str,
+    tool: str,
+) -> tuple[int, str, bool]:
+    """Run ``argv``, hand each output line to ``on_line``; (exit code, last 40 lines, timed out)."""
     tail: deque[str] = deque(maxlen=40)
     try:
         proc = subprocess.Popen(
-            argv,
+            list(argv),
             cwd=cwd,
             env=dict(env),
             stdout=subprocess.PIPE,
@@ -154,7 +190,10 @@ def run_pytest(
             errors="replace",
         )
     except OSError as exc:
-        raise ToolError(f"{what}: could not start pytest ({argv[0]}): {exc}") from exc
+        raise ToolError(
+            f"{what}: could not start {tool} ({argv[0]}): {exc}",
+            hint="check the command is installed and on PATH" if tool != "pytest" else None,
+        ) from exc
 
     def pump() -> None:
         assert proc.stdout is not None
@@ -164,9 +203,9 @@ def run_pytest(
             if on_line:
                 on_line(line)
 
-    # The output is read on a thread so that the timeout holds even while pytest
+    # The output is read on a thread so that the timeout holds even while the runner
     # (or a child it left behind, holding the pipe) prints nothing.
-    reader = threading.Thread(target=pump, name="pytest-output", daemon=True)
+    reader = threading.Thread(target=pump, name="runner-output", daemon=True)
     reader.start()
     timed_out = False
     try:
@@ -177,10 +216,7 @@ def run_pytest(
         code = proc.wait()
     finally:
         reader.join(timeout=_GRACE_SECONDS if timed_out else None)
-    run = TestRun(exit_code=code, junit=junit, output_tail="\n".join(tail), timed_out=timed_out)
-    if check:
-        _check(run, what, paths, timeout)
-    return run
+    return code, "\n".join(tail), timed_out
 
 
 _GRACE_SECONDS = 5.0
@@ -250,3 +286,116 @@ def collect_tests(
             f"{what}: collecting the tests failed (pytest exit {proc.returncode})\n{tail}"
         )
     return ids
+
+
+# -- any other test runner ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """The outcome of a test command that is not pytest, judged by the JUnit report it wrote.
+
+    Attributes:
+        exit_code: the command's exit code.
+        junit: the JUnit report it wrote (read with testgate's report engine).
+        totals: what the report counts.
+        output_tail: the last 40 lines of its output.
+        problems: why the run did not pass, one line each (empty when it passed).
+    """
+
+    exit_code: int
+    junit: Path
+    totals: Totals
+    output_tail: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """The command exited 0 and its report counts tests and no failure."""
+        return not self.problems
+
+
+def expand_command(argv: Sequence[str], values: Mapping[str, str]) -> list[str]:
+    """Replace the ``{name}`` placeholders of a command (``{python}``, ``{junit}``,
+    ``{pact-dir}``) with their values; other braces are left alone."""
+    out = []
+    for part in argv:
+        for name, value in values.items():
+            part = part.replace("{" + name + "}", value)
+        out.append(part)
+    return out
+
+
+def run_command(
+    argv: Sequence[str],
+    junit: Path,
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    on_line: Callable[[str], None] | None = None,
+    what: str = "tests",
+    timeout: float | None = None,
+) -> CommandRun:
+    """Run a test command of any runner that writes a JUnit report to ``junit``.
+
+    The report's folder is created first (node's JUnit reporter does not create it) and an
+    earlier report is removed, so a run is never judged by another's. The report is read with
+    the report engine (JUnit and the other formats ``testgate report`` reads).
+
+    Raises:
+        ConfigError: ``cwd`` does not exist, or the command is empty.
+        ToolError: the command could not start, ran past ``timeout``, wrote no report or an
+            unreadable one, or its report counts no test (a gate never passes on zero tests).
+    """
+    if not argv:
+        raise ConfigError(f"{what}: the command is empty")
+    if not cwd.is_dir():
+        raise ConfigError(
+            f"{what}: the folder to run in, {cwd}, does not exist",
+            hint="point the tests (or cwd) setting at the folder the command runs in",
+        )
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    junit.unlink(missing_ok=True)  # never judge a run by the report of an earlier one
+    code, tail, timed_out = _stream(
+        argv, env=env, cwd=cwd, on_line=on_line, timeout=timeout, what=what, tool=argv[0]
+    )
+    shown = " ".join(argv)
+    if timed_out:
+        raise ToolError(
+            f"{what}: `{shown}` ran past the {timeout:g} s timeout and was stopped\n{tail}",
+            hint="a test waits on something that never answers, or the timeout is too short",
+        )
+    if not junit.is_file():
+        raise ToolError(
+            f"{what}: `{shown}` exited {code} and wrote no JUnit report at {junit}\n{tail}",
+            hint="the command must write JUnit XML where testgate says: put {junit} in the "
+            "command (node: --test-reporter=junit --test-reporter-destination={junit})",
+        )
+    from testgate.readers import expand_paths, parse_reports  # only after a run: not for --help
+
+    report = parse_reports(expand_paths([str(junit)]))
+    for bad in report.file_errors:
+        raise ToolError(
+            f"{what}: the report `{shown}` wrote at {junit} cannot be read: {bad.error}",
+            hint="write JUnit XML (or another format testgate report reads) to {junit}",
+        )
+    totals = report.totals
+    if totals.tests == 0:
+        raise ToolError(
+            f"{what}: `{shown}` exited {code} and its report {junit} counts no tests",
+            hint="a gate never passes on zero tests: check the command selects your tests",
+        )
+    problems = []
+    if totals.failed or totals.errors or report.suite_errors:
+        problems.append(
+            f"{totals.failed} failed and {totals.errors} errors of {totals.tests} tests"
+            + (f", {len(report.suite_errors)} suite-level errors" if report.suite_errors else "")
+        )
+    if totals.skipped == totals.tests:
+        problems.append(f"all {totals.tests} tests were skipped")
+    if code != 0:
+        problems.append(
+            f"`{shown}` exited {code}"
+            + ("" if problems else " (a failure the report does not show: see its output)")
+        )
+    return CommandRun(code, junit, totals, tail, tuple(problems))

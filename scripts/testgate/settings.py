@@ -950,7 +950,8 @@ def _spelled(s: Setting, source: str, typed: str | None = None) -> str:
 def _shown(s: Setting, raw: Any) -> str:
     if s.secret:  # a secret URL (a webhook) is masked too, not only kind "secret"
         return "***"
-    text = repr(raw)
+    # user:password@ in a URL (a broker, a Pushgateway) is a credential: never echoed.
+    text = re.sub(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]*@", r"\1***@", repr(raw))
     return text if len(text) <= 200 else text[:197] + "..."
 
 

@@ -79,6 +79,8 @@ _TABLE: tuple[Setting, ...] = (
       kind="command", toml="consumer.command"),
     S("consumer-junit", "JUnit report of the consumer tests", kind="outfile",
       toml="consumer.junit", flag_aliases=("--junit",)),
+    S("consumer-cwd", "folder consumer-command runs in (default: the consumer tests' folder)",
+      kind="path", toml="consumer.cwd", metavar="DIR"),
     S("pact-dir", "where the pacts are written and read", kind="path", default="pacts",
       toml="consumer.pact-dir", input=True, metavar="DIR"),
     S("publish", "publish the pacts to the broker when the consumer tests pass", kind="bool",
@@ -182,6 +184,8 @@ _TABLE: tuple[Setting, ...] = (
       toml="api-tests.command"),
     S("api-tests-junit", "JUnit report of the API tests", kind="outfile", toml="api-tests.junit",
       flag_aliases=("--junit",)),
+    S("api-tests-cwd", "folder api-tests-command runs in (default: the API tests' folder)",
+      kind="path", toml="api-tests.cwd", metavar="DIR"),
     S("url-variable", "the variable the API tests read the service URL from",
       default="TESTGATE_TARGET_URL", toml="api-tests.url-variable", flag=None),
     S("marker", "only tests matching this pytest marker expression", short="-m", input=True,
@@ -303,6 +307,12 @@ _TABLE: tuple[Setting, ...] = (
       kind="secret"),
     S("comment-marker", "tells this comment apart from other testgate comments on the request",
       default="testgate-report", metavar="NAME"),
+    # -- testgate init, testgate doctor ------------------------------------------------------
+    S("init-ci", "CI platforms to write a caller for: github, gitlab, jenkins, or none "
+      "(default: the ones the repository already uses)", kind="list", flag="--ci", env=None,
+      metavar="PLATFORMS"),
+    S("force", "replace files that exist (init never overwrites without it)", kind="bool",
+      default=False, env=None),
     # -- template-only inputs (GitHub, GitLab, Jenkins wiring) --------------------------------
     S("tools-ref", "ref of testgate to install (kept equal to this release)", kind="template",
       default=f"v{__version__}"),

@@ -105,3 +105,46 @@ def test_states_with_the_endpoint_configured_pass(env: dict[str, str], tmp_path:
     write_pact(root / "pacts", "products exist")
     env["TESTGATE_PROJECT_FILE"] = str(root / "testgate.toml")
     assert verify.main([], env) == 0
+
+
+def test_the_verifiers_own_output_cannot_open_a_section_or_redraw_a_line(tmp_path: Path) -> None:
+    """The Pact core prints pact descriptions straight to the process's stdout; on GitLab (no
+    stop-commands there) a raw CR or ESC in a description must reach the log shown, not obeyed
+    (issue 11, finding 1: child tools' output)."""
+    import os
+    import subprocess
+    import sys
+
+    root = write_project(tmp_path / "service")
+    hostile = "a health check\r\x1b[0Ksection_start:1:owned[collapsed=true]\r\x1b[0KPASSED"
+    write_pact(root / "pacts")
+    pact_file = root / "pacts" / "dashboard-api-inventory-api.json"
+    doc = json.loads(pact_file.read_text(encoding="utf-8"))
+    doc["interactions"][0]["description"] = hostile
+    doc["interactions"][0]["response"] = {"status": 418}  # a mismatch: the core prints it
+    pact_file.write_text(json.dumps(doc), encoding="utf-8")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "GITLAB_CI": "true",
+        "CI_JOB_NAME": "verify",
+        "TESTGATE_PROJECT_FILE": str(root / "testgate.toml"),
+        "PACT_DO_NOT_TRACK": "true",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "testgate"), "verify"],
+        capture_output=True,
+        env=env,
+        cwd=root,
+        timeout=120,
+        check=False,
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 1, log.decode(errors="replace")[-2000:]
+    import re
+
+    own = re.compile(rb"\x1b\[0Ksection_(start|end):\d+:[a-z0-9_]+(\[collapsed=false\])?\r\x1b\[0K")
+    rest = own.sub(b"", log)
+    assert b"\r" not in rest  # no line redrawn
+    assert b"\x1b" not in rest  # no section opened, no escape sequence obeyed
+    assert b"\\x1b[0Ksection_start:1:owned" in rest  # the description is shown, as text

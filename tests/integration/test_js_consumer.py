@@ -208,3 +208,71 @@ def test_the_readme_shows_the_command_line_tested_here() -> None:
     readme = (EXAMPLE / "README.md").read_text()
     command = " ".join(node_suite_command(Path("reports/consumer.xml")))
     assert command in " ".join(readme.replace("\\\n", " ").split())
+
+
+# -- the JavaScript consumer through `testgate pipeline` (its own testgate.toml) ---------------
+
+
+def monorepo_copy(tmp_path: Path) -> Path:
+    """A scratch monorepo: the JS consumer and inventory-api side by side, as in examples/."""
+    root = tmp_path / "repo"
+    ignore = shutil.ignore_patterns("node_modules", "pacts", "reports", "__pycache__")
+    shutil.copytree(EXAMPLE, root / "js-consumer", ignore=ignore)
+    for service in ("inventory-api", "pricing-api"):
+        shutil.copytree(ROOT / "examples" / service, root / service, ignore=ignore)
+    (root / "js-consumer" / "node_modules").symlink_to(
+        EXAMPLE / "node_modules", target_is_directory=True
+    )
+    return root
+
+
+def run_pipeline(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "testgate", "pipeline"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_testgate_pipeline_runs_the_js_consumer_and_verifies_its_provider(tmp_path: Path) -> None:
+    require_node_modules()
+    root = monorepo_copy(tmp_path)
+    service = root / "js-consumer"
+    env = {k: v for k, v in base_env(tmp_path).items() if k != "TESTGATE_REPORTS_DIR"}
+    proc = run_pipeline(service, env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "consumer contract tests: 4 tests, 4 passed, 0 failed" in out  # node's JUnit, read
+    assert "3 interactions, 3 passed" in out  # the JS pact replayed against the provider
+    assert "7 tests, 7 passed" in out  # report: node's 4 and the verification's 3
+    assert "skipped: no API tests configured" in out
+    assert (service / "pacts" / PACT_FILE).is_file()
+    assert len(junit_cases(service / "reports" / "consumer.xml")) == 4
+
+
+def test_testgate_pipeline_catches_the_js_consumer_breaking_the_contract(tmp_path: Path) -> None:
+    require_node_modules()
+    root = monorepo_copy(tmp_path)
+    test_file = root / "js-consumer" / "test" / "inventory.contract.test.js"
+    anchor = "  inStock: boolean(true),\n"
+    source = test_file.read_text()
+    assert anchor in source
+    test_file.write_text(source.replace(anchor, anchor + "  sku: string('SKU-100'),\n"))
+    env = {k: v for k, v in base_env(tmp_path).items() if k != "TESTGATE_REPORTS_DIR"}
+    proc = run_pipeline(root / "js-consumer", env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "missing the following keys: sku" in out
+
+
+def test_the_example_testgate_toml_runs_the_command_line_tested_here() -> None:
+    from testgate.settings import load_project
+
+    project = load_project(EXAMPLE)  # strict: an unknown key fails here
+    command = project.get("consumer", "command")
+    assert command == node_suite_command(Path("{junit}"))
+    assert project.get("provider", "cwd") == "../inventory-api"

@@ -580,6 +580,55 @@ def test_example_pipeline_pull_request_fails_only_on_its_new_failure(tmp_path, a
     assert "test_new_regression" in body.split("**New**", 1)[1].split("**Still failing**", 1)[0]
 
 
+# -- a JavaScript consumer: pact-js under node --test, through the GitHub example -----------
+
+JS_EXAMPLE = ROOT / "examples" / "js-consumer"
+
+
+def test_example_js_consumer_runs_pact_js_and_the_provider_verifies_its_pact(tmp_path, act_env):
+    """examples/js-consumer's suite (its testgate.toml's [consumer] command) in the job of
+    example-js-consumer.yml: npm ci from the npm cache, the setup action, testgate consumer;
+    then the Python provider verifies the pact pact-js wrote, and the report decides."""
+    require_tool("node")
+    require_tool("npm")
+    if not (JS_EXAMPLE / "node_modules" / "@pact-foundation" / "pact").is_dir():
+        # make test's scripts/ci/install-tools.sh runs npm ci there, which fills npm's cache
+        message = f"{JS_EXAMPLE / 'node_modules'} is missing (make tools installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    box = _box(tmp_path, act_env)
+    run = gha.run_act(box, "push", ".github/workflows/example-js-consumer.yml", timeout=420)
+    assert run.returncode == 0, run.log[-6000:]
+    for job in ("js-consumer-contracts", "consumer-contracts", "provider-verification"):
+        assert run.job(job).result == "success", job
+    assert [c["action"] for c in run.stub_calls].count("setup-node") == 1
+    # node's own JUnit report of the pact-js tests, uploaded as the file testgate named
+    consumer = box.artifacts / "testgate-junit-js-consumer-contracts"
+    (junit,) = consumer.glob("*.xml")
+    cases = re.findall(r'<testcase [^>]*name="([^"]+)"', junit.read_text(encoding="utf-8"))
+    assert cases, "node --test wrote test cases"
+    # the pact pact-js wrote (V4, web-dashboard -> inventory-api), verified by the provider
+    (pact_file,) = (box.artifacts / "js-pacts").glob("*.json")
+    pact = json.loads(pact_file.read_text(encoding="utf-8"))
+    assert pact["consumer"]["name"] == "web-dashboard"
+    assert pact["provider"]["name"] == "inventory-api"
+    assert pact["metadata"]["pactSpecification"]["version"].startswith("4")
+    verified = (
+        box.artifacts / "testgate-junit-provider-verification" / "provider-verification.xml"
+    ).read_text(encoding="utf-8")
+    descriptions = {i["description"] for i in pact["interactions"]}
+    assert descriptions
+    assert all(d in verified for d in descriptions)
+    report_job = run.job("test-report", "test-report")
+    assert report_job.outputs["decision"] == "pass"
+    direct = _report_json(_junit_files(box.artifacts), tmp_path / "direct.json")
+    assert int(report_job.outputs["tests"]) == direct["totals"]["tests"]
+    js_cases = [c for c in re.findall(r'classname="([^"]*)"', verified) if "web-dashboard" in c]
+    assert len(js_cases) == len(descriptions), "one verification test case per interaction"
+    assert _cache_keys(box) == ["testgate-history-js-consumer-main-1-1"]
+
+
 # -- the broker webhook: repository_dispatch -> verify that pact -> results in the broker ---
 
 BROKER_TOKEN = "tg-github-act-broker-token-5d1e"

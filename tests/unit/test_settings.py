@@ -222,19 +222,30 @@ def test_every_testgate_variable_in_the_code_is_in_the_table() -> None:
 
 
 def test_start_up_stays_under_100_ms() -> None:
-    """A command's parser and settings, warm (byte code cached), best of seven."""
+    """A command's parser and settings, warm (byte code cached): the best of seven runs of
+    ``testgate consumer --help``, in CPU time (user + system) of the child process, so that
+    other work on this 2-core machine does not decide the result; wall time is printed."""
     exe = Path(sys.executable).parent / "testgate"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     argv = [str(exe), "consumer", "--help"]
     _timed(argv, env)  # writes the byte code
-    best = min(_timed(argv, env) for _ in range(7))
-    assert best < 0.100, f"{best * 1000:.0f} ms"
+    runs = [_timed(argv, env) for _ in range(7)]
+    cpu = min(c for c, _ in runs)
+    wall = min(w for _, w in runs)
+    print(f"start-up: {cpu * 1000:.0f} ms CPU, {wall * 1000:.0f} ms wall")
+    assert cpu < 0.100, f"{cpu * 1000:.0f} ms CPU ({wall * 1000:.0f} ms wall)"
 
 
-def _timed(argv: list[str], env: dict[str, str]) -> float:
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, capture_output=True, check=True, env=env)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
 
 
 def test_unused_namespace_does_not_break_lookup(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from testgate import runner
-from testgate.commands import _common
+from testgate.commands import _common, _suite
 from testgate.commands.verify import PROVIDER_START, provider_under_test
 from testgate.errors import ConfigError, ExitCode
 from testgate.platforms import Platform
@@ -44,19 +44,27 @@ def _default_junit(cfg: Settings) -> Path:
 SPEC = CommandSpec(
     name="api-tests",
     help=HELP,
-    description="Run the API tests (pytest + requests) against one environment.\n\n"
+    description="Run the API tests (pytest + requests, or any runner with api-tests-command)\n"
+    "against one environment.\n\n"
     "Settings come from envs/<env>.env (service URLs, test-data set, timeouts);\n"
     "variables already in the environment win over the file. A project without envs/\n"
     "runs `local` with the real environment. With start-provider true (local), testgate\n"
-    "starts the service itself.",
+    "starts the service itself.\n\n"
+    "A command ([api-tests] command) runs in api-tests-cwd (default: the tests' folder)\n"
+    "with {junit} and {python} replaced and the service URL in url-variable; it must write\n"
+    "JUnit to {junit}, which decides: a failed test fails, no report or zero tests cannot\n"
+    "decide (exit 3). Every pytest run knows the smoke and writes markers.",
     examples="""\
   testgate api-tests --env local
   testgate api-tests --env beta
   testgate api-tests --env prod -m smoke          # read-only checks only
   testgate api-tests --env gamma --target-url https://green.inventory.gamma.example.com
-  testgate api-tests --env beta --shards 4 --shard-index 2   # one of 4 CI runners""",
+  testgate api-tests --env beta --shards 4 --shard-index 2   # one of 4 CI runners
+  testgate api-tests --api-tests-command 'npx newman run api.json -r junit --reporter-junit-export {junit}'""",
     uses=(
-        use("api-tests", required=True),
+        use("api-tests"),
+        use("api-tests-command"),
+        use("api-tests-cwd"),
         *ENVIRONMENT,
         use("marker"),
         use(
@@ -194,12 +202,19 @@ def _select_shard(
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    command = cfg.api_tests_command
+    _suite.require_tests_or_command(cfg.api_tests, command, "api-tests", "api-tests-command")
     target = environment(cfg)
     tests: Path = cfg.api_tests
     position = shard_position(cfg)
     junit: Path = cfg.api_tests_junit
     platform.output("junit", str(junit))  # what the template uploads: this file, no glob
     extra = ["-m", cfg.marker] if cfg.marker else []
+    if command and (extra or (position and position[0] > 1)):
+        raise ConfigError(
+            "marker and shards select pytest tests; api-tests-command runs another runner",
+            hint="select the tests in the command itself, or unset marker / shards",
+        )
     selection = None
     if position and position[0] > 1:
         selection = _select_shard(cfg, dict(cfg.environ), extra, position, platform)
@@ -213,13 +228,16 @@ def _run(cfg: Settings, platform: Platform) -> int:
     with service_for(cfg, target, on_stub_problem=stub_problems.append) as child:
         url = child.get(cfg.url_variable)
         with platform.group(f"API tests against {target.name} ({url})"):
-            run = runner.run_pytest(
-                tests,
-                junit,
+            run = _suite.run_suite(
+                platform=platform,
+                what="API tests",
+                tests=tests,
+                command=command,
+                cwd=_suite.command_cwd(tests, cfg.api_tests_cwd, cfg.project.root),
+                junit=junit,
+                junit_setting="api-tests-junit",
                 env=child,
                 extra_args=extra,
-                on_line=platform.info,
-                what="API tests",
                 selection=selection,
             )
     status = "✅ PASS" if run.passed else "❌ FAIL"

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode
@@ -138,10 +139,12 @@ def _run(cfg: Settings, platform: Platform) -> int:
         stages = _broker_stages(stages, cfg, common)
     skipped = {
         "consumer": None
-        if _configured(cfg, "consumer-tests")
+        if _configured(cfg, "consumer-tests") or _configured(cfg, "consumer-command")
         else ("consumer-tests", "consumer tests"),
         "verify": None if _configured(cfg, "provider") else ("provider", "provider"),
-        "api-tests": None if _configured(cfg, "api-tests") else ("api-tests", "API tests"),
+        "api-tests": None
+        if _configured(cfg, "api-tests") or _configured(cfg, "api-tests-command")
+        else ("api-tests", "API tests"),
     }
     skipped["publish"] = skipped["consumer"]
     if all(skipped[s] for s in ("consumer", "verify", "api-tests")):
@@ -171,8 +174,9 @@ def _run(cfg: Settings, platform: Platform) -> int:
         results.append((stage, code, time.monotonic() - started))
         if stage.name == "consumer":
             consumer_code = code
-        if stage.junit and (reports / stage.junit).is_file():
-            junit_files.append(str(reports / stage.junit))
+        junit = _junit_of(cfg, stage)
+        if junit is not None and junit.is_file():
+            junit_files.append(str(junit))
         if code not in (ExitCode.OK, ExitCode.GATE_FAILED):
             platform.error(f"pipeline stopped: {stage.name} could not decide (exit {code})")
             platform.info(_stage_table(results))
@@ -199,6 +203,18 @@ def _run(cfg: Settings, platform: Platform) -> int:
     )
     platform.info(_stage_table(results))
     return decision
+
+
+# The stage's JUnit report when testgate.toml (or a variable) moves it from reports/.
+_JUNIT_SETTINGS = {"consumer": "consumer-junit", "api-tests": "api-tests-junit"}
+
+
+def _junit_of(cfg: Settings, stage: Stage) -> Path | None:
+    name = _JUNIT_SETTINGS.get(stage.name)
+    configured = cfg.lookup(name) if name else None
+    if configured:
+        return Path(configured)
+    return cfg.reports_dir / stage.junit if stage.junit else None
 
 
 def _broker_stages(stages: list[Stage], cfg: Settings, common: list[str]) -> list[Stage]:

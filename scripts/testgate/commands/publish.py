@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from testgate import broker
 from testgate.commands import _common
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 def _run(cfg: Settings, platform: Platform) -> int:
     settings = broker_settings(cfg, platform, required=False)
     pacts = cfg.pact_dir
-    files = broker.find_pact_files(pacts)
+    files = _own_pacts(broker.find_pact_files(pacts), pacts, platform)
     from testgate import secretscan  # not for --help
 
     findings = secretscan.scan_pact_files(files, cfg.secrets_allowlist or ())
@@ -115,3 +116,25 @@ def _run(cfg: Settings, platform: Platform) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _own_pacts(files: list[Path], pact_dir: Path, platform: Platform) -> list[Path]:
+    """The pacts to publish: when ``testgate consumer`` wrote the folder (its record is there),
+    only the pacts of the consumers it wrote them for; another consumer's pact in a shared
+    folder is never published under this consumer's version."""
+    from testgate import pactdir
+
+    consumers = pactdir.recorded_consumers(pact_dir)
+    if not consumers:
+        return files
+    own = []
+    for path in files:
+        pair = pactdir.pair_of(path)
+        if pair is not None and pair[0] not in consumers:
+            platform.warning(
+                f"not published: {path}, a pact of {pair[0]!r}, not of "
+                f"{', '.join(sorted(consumers))} (testgate consumer wrote this folder for them)"
+            )
+            continue
+        own.append(path)
+    return own

@@ -47,9 +47,12 @@ SPEC = CommandSpec(
     "Strategy 1 (default): start the provider in isolation on 127.0.0.1 (the command in\n"
     "testgate.toml [provider]), with provider states set through its state endpoint.\n"
     "Strategy 2: --provider-url verifies a deployed provider (pre-prod, ephemeral env).\n\n"
-    "Before replaying anything, every provider state in the pacts is set up once: a state\n"
-    "without a handler, or states with no state endpoint configured, fail fast with exit 2\n"
-    "(the Pact core would retry for minutes). Paths are relative to testgate.toml's folder.\n\n"
+    "Before replaying anything, every provider state in the pacts is set up once (and the\n"
+    'empty state "" when an interaction has none): a state without a handler, or states\n'
+    "with no state endpoint configured, fail fast with exit 2 (the Pact core would retry\n"
+    "for minutes); a handler that raises, or a provider that drops the connection, exits 3\n"
+    "quoting the end of the provider's log (<reports-dir>/<provider>.log).\n"
+    "Paths are relative to testgate.toml's folder.\n\n"
     "Downstream services: each [[provider.stubs]] in testgate.toml is served by the Pact stub\n"
     "server (pact stub) from the provider's own pact with it, on a free 127.0.0.1 port named\n"
     "to the provider by its url-variable; a request no stub can answer fails verification.\n"
@@ -183,10 +186,16 @@ def _run(cfg: Settings, platform: Platform) -> int:
         states_url = explicit_states
         if not states_url and not deployed_url and cfg.states_path:
             states_url = url + cfg.states_path
-        if states and states_url:
-            pact.check_state_handlers(states_url, states)
+        stateless = pact.has_stateless_interactions(pacts)
+        if states_url and (states or stateless):
+            pact.check_state_handlers(
+                states_url,
+                states,
+                empty_state=stateless,
+                log=None if deployed_url else running.log,
+            )
         where = "deployed at" if deployed_url else "started in isolation at"
-        with platform.group(f"Verify {provider} {where} {url}"):
+        with platform.group(f"Verify {provider} {where} {url}"), platform.child_output():
             for line in running.stubs.describe():
                 platform.info(line)
             result = pact.verify_provider(

@@ -150,6 +150,57 @@ class Platform:
         """The one way untrusted text reaches the log (subclasses add their CI's defence)."""
         print(self.safe(text), file=stream, flush=True)
 
+    @contextlib.contextmanager
+    def child_output(self) -> Iterator[None]:
+        """Route what code in this process writes straight to file descriptors 1 and 2 (the
+        Pact core's verifier prints pact descriptions and mismatches there) through this
+        adapter, line by line, so untrusted text in it is shown, never obeyed: no workflow
+        command, no GitLab section, no line redrawn by a raw CR.
+
+        While it runs, this adapter prints to copies of the original descriptors. Where
+        there are no real descriptors (a test's captured stdout), nothing is rerouted.
+        """
+        import threading
+
+        try:
+            out_fd, err_fd = sys.stdout.fileno(), sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):
+            yield
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved_out, saved_err = os.dup(out_fd), os.dup(err_fd)
+        read_fd, write_fd = os.pipe()
+        before = (self.stdout, self.stderr)
+        self.stdout = open(saved_out, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        self.stderr = open(saved_err, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+
+        def pump() -> None:
+            with open(read_fd, "rb") as pipe:
+                for raw in pipe:
+                    self._emit(raw.decode("utf-8", "replace").rstrip("\n"), self.stdout)
+
+        reader = threading.Thread(target=pump, name="testgate-child-output", daemon=True)
+        reader.start()
+        os.dup2(write_fd, out_fd)
+        os.dup2(write_fd, err_fd)
+        os.close(write_fd)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os.dup2(saved_out, out_fd)  # the pipe's last writer goes: the reader sees its end
+            os.dup2(saved_err, err_fd)
+            reader.join(timeout=10)
+            for stream in (self.stdout, self.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os.close(saved_out)
+            os.close(saved_err)
+            self.stdout, self.stderr = before
+
     def reports_dir(self) -> Path:
         """Where files meant for people (summaries, outputs) are written."""
         return Path(self.environ.get("TESTGATE_REPORTS_DIR", "reports"))

@@ -34,6 +34,7 @@ USES = re.compile(r"^\s*(?:-\s*)?uses:\s*([^\s#]+)", re.MULTILINE)
 ACTION_STUBS = {
     "actions/checkout": "checkout",
     "actions/setup-python": "setup-python",
+    "actions/setup-node": "setup-node",
     "actions/upload-artifact": "upload-artifact",
     "actions/download-artifact": "download-artifact",
     "actions/cache": "cache",

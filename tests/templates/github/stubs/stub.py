@@ -115,6 +115,24 @@ def setup_python() -> int:
     return 0
 
 
+def setup_node() -> int:
+    version = _env("INPUT_NODE_VERSION")
+    node = shutil.which("node")
+    if node is None:
+        return _fail("setup-node: no node on the host's PATH (make test installs the tools)")
+    actual = subprocess.run(
+        [node, "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    _log("setup-node", node_version=version, cache=_env("INPUT_CACHE"), actual=actual)
+    if version and not actual.lstrip("v").startswith(version.lstrip("v")):
+        print(f"stub setup-node: asked for {version}, using the host's {actual}")
+    # npm from its cache only: no network in the tests
+    for line in ("npm_config_offline=true", "npm_config_audit=false", "npm_config_fund=false"):
+        _append("GITHUB_ENV", line)
+    _append("GITHUB_OUTPUT", f"node-version={actual}")
+    return 0
+
+
 def _matches(patterns: list[str]) -> list[Path]:
     found: list[Path] = []
     for pattern in patterns:
@@ -223,6 +241,7 @@ def cache_save() -> int:
 ACTIONS = {
     "checkout": checkout,
     "setup-python": setup_python,
+    "setup-node": setup_node,
     "upload-artifact": upload_artifact,
     "download-artifact": download_artifact,
     "cache-restore": cache_restore,
