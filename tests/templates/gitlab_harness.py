@@ -34,6 +34,9 @@ TEMPLATES = (
     "monitor",
 )
 EXAMPLES = ("example.gitlab-ci.yml", "example-local.gitlab-ci.yml", "example-deploy.gitlab-ci.yml")
+# The install every template shares (each includes it with include: local).
+BASE_FILE = GITLAB_DIR / "base.yml"
+INSTALL_JOB = ".testgate-install"
 TOOLS_PROJECT = "testgate/testgate"
 REMOTE_HOST = "gitlab.example.com"
 GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -132,6 +135,11 @@ def _scalar(value: Any) -> str:
 def split(path: Path) -> tuple[str, str]:
     """``(spec header, jobs)`` of an include file (header empty when there is none)."""
     return load_gen_docs().split_spec(path.read_text(encoding="utf-8"))
+
+
+def install_job() -> dict[str, Any]:
+    """The shared hidden install job of gitlab/base.yml, which every base job extends."""
+    return load_yaml(BASE_FILE.read_text(encoding="utf-8"))[INSTALL_JOB]
 
 
 @functools.cache

@@ -33,11 +33,11 @@ from gitlab_harness import (
     PipelineRun,
     gitlab_ci_local,
     gitlab_name,
+    install_job,
     make_service_repo,
     run_pipeline,
-    template,
 )
-from template_results import direct_report, example_ready
+from template_results import direct_report
 
 pytestmark = pytest.mark.slow
 
@@ -223,6 +223,61 @@ def test_include_project_is_served_from_the_prefilled_cache(gcl: str, tmp_path: 
     assert "served-from-the-include-cache" in run.output, run.explain()
 
 
+def test_the_shared_install_comes_from_the_included_project(gcl: str, tmp_path: Path) -> None:
+    """A template's include: local of gitlab/base.yml resolves in the project the template came
+    from (GitLab's nested includes; gitlab-ci-local turns it into an include: project of the same
+    ref, served from its include cache), never from the service's own repository."""
+    repo = report_only_repo(tmp_path)
+    shutil.rmtree(repo / "gitlab")  # a service repository has no gitlab/ of testgate's
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-qm", "x"],
+        cwd=repo,
+        check=True,
+    )
+    cached = repo / ".gitlab-ci-local/includes" / REMOTE_HOST / TOOLS_PROJECT / f"v{VERSION}"
+    base = cached / "gitlab" / "base.yml"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace(
+            "    - testgate --version\n", "    - testgate --version\n    - echo served-base\n"
+        ),
+        encoding="utf-8",
+    )
+    run = run_pipeline(
+        repo, {**SKIP_INSTALL, "JUNIT_CASE": "passing"}, "unit-tests", "svc-test-report"
+    )
+    assert run.jobs == {"unit-tests": "PASS", "svc-test-report": "PASS"}, run.explain()
+    assert "served-base" in run.output, "the install job came from the included project"
+
+
+STALE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="stale" tests="3" failures="1">
+  <testcase classname="old.suite" name="stale_1"/>
+  <testcase classname="old.suite" name="stale_2"/>
+  <testcase classname="old.suite" name="stale_3"><failure message="long fixed">x</failure></testcase>
+</testsuite>
+"""
+
+
+def test_a_stale_report_in_the_workspace_is_not_counted(gcl: str, tmp_path: Path) -> None:
+    """A report the repository holds (reports/old.xml, committed) is in every job's workspace
+    and in the artifacts of a job that keeps its whole reports folder; the report job counts
+    only what this pipeline wrote (issue 12, item 8). Counting it would also turn PASS to FAIL."""
+    repo = report_only_repo(tmp_path)
+    (repo / "reports").mkdir()
+    (repo / "reports" / "old.xml").write_text(STALE_XML, encoding="utf-8")
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    subprocess.run([*git, "add", "-f", "reports/old.xml"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "a stale report"], cwd=repo, check=True)
+    run = run_pipeline(repo, {**SKIP_INSTALL, "JUNIT_CASE": "passing"})
+    assert run.jobs.get("svc-test-report") == "PASS", run.explain()
+    report = json.loads((repo / "reports" / "testgate-report.json").read_text(encoding="utf-8"))
+    assert report["decision"] == "pass"
+    assert report["totals"]["tests"] == 2, "unit.xml only"
+    assert [Path(f["path"]).name for f in report["files"]] == ["unit.xml"]
+    assert "old.xml is committed to the repository, unchanged" in run.output, run.explain()
+
+
 # ---------------------------------------------------------------------------------------------
 # The install the base job does for real users (tests otherwise skip it).
 
@@ -238,7 +293,7 @@ printf '%s\\n' "$@" > "$RECORD.last"
 
 def run_install(tmp_path: Path, extra_env: dict[str, str]) -> tuple[str, list[str]]:
     """Run the base job's before_script with a recording python3; return (log, pip argv)."""
-    base = template("test-report").jobs()[".testgate-test-report-base"]
+    base = install_job()  # gitlab/base.yml: what every template's base job extends
     fake_bin = tmp_path / "fakebin"
     fake_bin.mkdir()
     python3 = fake_bin / "python3"
@@ -329,21 +384,9 @@ EXAMPLE_TEST_JOBS = ("pact-consumer-contracts", "pact-provider-verification", *A
 DEPLOY_JOBS = ("pact-can-i-deploy", "deploy-prod", "pact-record-deployment", "pact-monitor")
 
 
-def api_tests_shard() -> bool:
-    """Whether this testgate's api-tests selects its shard (--shards)."""
-    proc = subprocess.run(
-        [str(VENV / "bin" / "testgate"), "api-tests", "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return "--shards" in proc.stdout
-
-
 def run_example(
     tmp_path_factory: pytest.TempPathFactory, name: str, pipeline: str, **variables: str
 ):
-    example_ready()
     tmp = tmp_path_factory.mktemp(pipeline.split(".")[0])
     repo = make_service_repo(tmp / "inventory-api", GITLAB_DIR / pipeline)
     run = run_pipeline(repo, {**SKIP_INSTALL, **variables}, timeout=600)
@@ -395,14 +438,15 @@ def test_example_pipeline_passes(passing_example) -> None:
     pipeline = assert_same_decision(repo, tmp, run)
     assert pipeline["decision"] == "pass"
     assert pipeline["totals"]["tests"] > 0
-    if api_tests_shard():
-        # each shard ran its share, and the report merged both: every API test exactly once
-        shard_files = sorted(p.name for p in (repo / "reports").glob("api*.xml"))
-        assert shard_files == ["api-shard-1.xml", "api-shard-2.xml"], run.explain()
-        api = [t for t in pipeline["tests"] if ".tests.api." in t["id"]]
-        assert api, pipeline["tests"]
-        assert len({t["id"] for t in api}) == len(api)
+    # each shard ran its share, and the report merged both: every API test exactly once
+    shard_files = sorted(p.name for p in (repo / "reports").glob("api*.xml"))
+    assert shard_files == ["api-shard-1.xml", "api-shard-2.xml"], run.explain()
+    api = [t for t in pipeline["tests"] if ".tests.api." in t["id"]]
+    assert api, pipeline["tests"]
+    assert len({t["id"] for t in api}) == len(api)
     assert pipeline["totals"]["failed"] == pipeline["totals"]["errors"] == 0
+    # baseline: auto on a branch with no run of main in its history: said, and the full gate
+    assert "baseline auto: no run of main in the history" in run.output, run.explain()
     record_result(record, run, pipeline)
 
 
@@ -420,6 +464,140 @@ def test_example_pipeline_fails_at_provider_verification(failing_example) -> Non
     assert broken["failed"] + broken["errors"] > 0, pipeline["files"]
     assert by_file["consumer.xml"]["failed"] == by_file["consumer.xml"]["errors"] == 0
     record_result(record, run, pipeline)
+
+
+# ---------------------------------------------------------------------------------------------
+# The baseline (issue 13, item 4): a merge request fails only on the failures it adds.
+
+# A test module the service copy gets: a known failure on the default branch, and a merge
+# request that adds another (the same file and names as the other platforms' baseline runs).
+KNOWN_FAILURES = "examples/inventory-api/tests/api/test_known_failures.py"
+OLD_FAILURE = "test_old_failure"
+NEW_FAILURE = "test_new_failure"
+MR_IID = 7
+PROJECT_ID = 1217  # gitlab-ci-local's CI_PROJECT_ID
+GITLAB_TOKEN = "glpat-project-token-s3cret"  # a test secret that must never be printed
+
+
+def add_failing_tests(repo: Path, *names: str) -> None:
+    """Write KNOWN_FAILURES into the service copy: one failing test per name, then commit."""
+    body = ['"""Known failures of the baseline example (written by the template tests)."""\n']
+    for name in names:
+        body.append(f"\n\ndef {name}() -> None:\n    assert False, {f'{name} fails'!r}\n")
+    (repo / KNOWN_FAILURES).write_text("".join(body), encoding="utf-8")
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", f"tests: {' '.join(names)}"], cwd=repo, check=True)
+
+
+def known(report: dict, name: str) -> list[str]:
+    """The failure ids of ``report`` that are the known failure ``name``."""
+    return [f["id"] for f in report["failures"] if f["id"].endswith(f"::{name}")]
+
+
+@pytest.fixture(scope="module")
+def baseline_runs(gcl: str, tmp_path_factory: pytest.TempPathFactory):
+    """The example pipeline (baseline: auto, pr-comment: true) three times in one repository:
+
+    1. main, with an old failure: the full gate (FAIL), the run recorded in the history cache;
+    2. a merge request pipeline of feature/stock-alerts adding a new failure, with
+       gitlab-ci-local's variables standing in for the merge request (CI_PIPELINE_SOURCE,
+       CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, CI_DEFAULT_BRANCH) and the
+       notes API served by tests/fake_gitlab;
+    3. the merge request's next push, which fixes the new failure (the old one remains).
+
+    gitlab-ci-local does not apply cache:fallback_keys: before the merge request's first
+    pipeline, the default branch's history cache is copied to the branch's key, which is what
+    GitLab restores for a branch with no cache of its own.
+    """
+    from fake_gitlab import FakeGitLab
+
+    tmp = tmp_path_factory.mktemp("baseline")
+    repo = make_service_repo(tmp / "inventory-api", GITLAB_DIR / "example.gitlab-ci.yml", "main")
+    add_failing_tests(repo, OLD_FAILURE)
+    runs: dict[str, tuple[PipelineRun, dict]] = {}
+
+    def run(name: str, variables: dict[str, str], *extra: str) -> None:
+        shutil.rmtree(repo / "reports", ignore_errors=True)  # only this run's outputs
+        result = run_pipeline(repo, {**SKIP_INSTALL, **variables}, *extra, timeout=600)
+        path = repo / "reports" / "testgate-report.json"
+        assert path.exists(), result.explain()
+        runs[name] = (result, json.loads(path.read_text(encoding="utf-8")))
+
+    run("main", {})
+    branch = "feature/stock-alerts"
+    subprocess.run(["git", "checkout", "-qb", branch], cwd=repo, check=True)
+    add_failing_tests(repo, OLD_FAILURE, NEW_FAILURE)
+    cache = repo / ".gitlab-ci-local" / "cache"
+    shutil.copytree(
+        cache / "testgate-history-main", cache / "testgate-history-feature-stock-alerts"
+    )
+    with FakeGitLab() as server:
+        server.add_project(PROJECT_ID, "acme/inventory-api", merge_requests=(MR_IID,))
+        server.add_token(GITLAB_TOKEN, f"project_{PROJECT_ID}_bot_1")
+        merge_request = {
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_IID": str(MR_IID),
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": branch,
+            "CI_DEFAULT_BRANCH": "main",
+            "CI_API_V4_URL": server.url,
+            "TESTGATE_GITLAB_TOKEN": GITLAB_TOKEN,
+        }
+        quiet = ("--ignore-predefined-vars", "CI_PIPELINE_SOURCE,CI_DEFAULT_BRANCH,CI_API_V4_URL")
+        run("merge-request", merge_request, *quiet)
+        notes = [dict(n) for n in server.notes_on(PROJECT_ID, MR_IID)]
+        add_failing_tests(repo, OLD_FAILURE)  # the next push fixes the new failure
+        run("fixed", merge_request, *quiet)
+        notes_after = [dict(n) for n in server.notes_on(PROJECT_ID, MR_IID)]
+    return runs, notes, notes_after
+
+
+def test_baseline_merge_request_fails_naming_only_its_new_failure(baseline_runs) -> None:
+    runs, _, _ = baseline_runs
+    main_run, main = runs["main"]
+    # main: baseline auto on the default branch is the full gate, and the run is recorded
+    assert main_run.jobs.get("pact-test-report") == "FAIL", main_run.explain()
+    assert main["decision"] == "fail"
+    assert "baseline" not in main or main["baseline"] is None
+    (old,) = known(main, OLD_FAILURE)
+    assert not known(main, NEW_FAILURE)
+    assert "pact-mr-comment" not in main_run.jobs, "a branch pipeline gets no note"
+
+    mr_run, report = runs["merge-request"]
+    assert mr_run.returncode != 0, mr_run.explain()
+    assert mr_run.jobs.get("pact-test-report") == "FAIL", mr_run.explain()
+    (new,) = known(report, NEW_FAILURE)
+    assert report["baseline"] == {"new": [new], "still_failing": [old], "fixed": []}
+    reasons = " ".join(report["reasons"])
+    assert "1 new failing test" in reasons, reasons
+    assert OLD_FAILURE not in reasons
+    assert GITLAB_TOKEN not in mr_run.output
+
+
+def test_baseline_merge_request_passes_with_only_the_old_failure(baseline_runs) -> None:
+    runs, _, _ = baseline_runs
+    run, report = runs["fixed"]
+    assert run.jobs.get("pact-test-report") == "PASS", run.explain()
+    assert report["decision"] == "pass"
+    (old,) = known(report, OLD_FAILURE)
+    assert report["baseline"] == {"new": [], "still_failing": [old], "fixed": []}
+
+
+def test_merge_request_note_is_written_once_and_updated_in_place(baseline_runs) -> None:
+    runs, notes, notes_after = baseline_runs
+    assert runs["merge-request"][0].jobs.get("pact-mr-comment") == "PASS"
+    assert runs["fixed"][0].jobs.get("pact-mr-comment") == "PASS"
+    (note,) = notes
+    body = note["body"]
+    assert "## ❌ Test report: FAIL" in body
+    compared = body.split("### Compared with the baseline", 1)[1].split("\n### ", 1)[0]
+    new_part, still_part = compared.split("**Still failing**", 1)
+    assert NEW_FAILURE in new_part
+    assert OLD_FAILURE not in new_part
+    assert OLD_FAILURE in still_part
+    (after,) = notes_after
+    assert after["id"] == note["id"], "the same note, updated"
+    assert "## ✅ Test report: PASS" in after["body"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,6 +680,10 @@ TEST_JOBS = {
             id="default-branch",
         ),
         pytest.param("main", "schedule", {"pact-monitor"}, id="schedule"),
+        # the note on the merge request: only in a merge request pipeline (pr-comment: true)
+        pytest.param(
+            "feature/demo", "merge_request_event", TEST_JOBS | {"pact-mr-comment"}, id="mr"
+        ),
     ],
 )
 def test_rules_choose_the_jobs_of_each_pipeline(
@@ -511,6 +693,8 @@ def test_rules_choose_the_jobs_of_each_pipeline(
         tmp_path / "svc", GITLAB_DIR / "example.gitlab-ci.yml", branch=branch, with_examples=False
     )
     pipeline_source = ("--variable", f"CI_PIPELINE_SOURCE={source}")
+    if source == "merge_request_event":
+        pipeline_source += ("--variable", f"CI_MERGE_REQUEST_IID={MR_IID}")
     quiet = ("--ignore-predefined-vars", "CI_PIPELINE_SOURCE")  # overriding it is the point
     assert active_jobs(repo, *pipeline_source, *quiet) == expected
 
@@ -580,7 +764,6 @@ def test_scheduled_monitor_alerts_once_on_failure_and_once_on_recovery(
     gcl: str, tmp_path: Path, alert_receiver
 ) -> None:
     """Down, still down, back up: one FAILING alert, none, one RECOVERED."""
-    example_ready()
     hook, received = alert_receiver
     repo = make_service_repo(tmp_path / "svc", GITLAB_DIR / "example.gitlab-ci.yml", branch="main")
     port = free_port()
@@ -647,7 +830,6 @@ def publish_example_pacts(repo: Path, tmp: Path, broker_url: str) -> None:
 
 @pytest.fixture
 def blue_green(gcl: str, tmp_path: Path, pact_broker_factory):
-    example_ready()
     broker = pact_broker_factory(token=BROKER_TOKEN)
     broker.create_environment("prod", production=True)
     repo = make_service_repo(

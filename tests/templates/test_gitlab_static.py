@@ -8,33 +8,25 @@ from pathlib import Path
 
 import pytest
 from gitlab_harness import (
+    BASE_FILE,
     EXAMPLES,
     GITLAB_DIR,
+    INSTALL_JOB,
     ROOT,
     TEMPLATES,
     TOOLS_PROJECT,
     VERSION,
     Reference,
+    install_job,
     load_gen_docs,
     load_yaml,
     split,
     template,
 )
-from testgate.config import env_var_for
+from testgate.settings import Derived
+from testgate.settings_table import SETTINGS
 
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-# Inputs that shape the GitLab jobs themselves rather than reach testgate.
-STRUCTURAL = {
-    "job-prefix",
-    "stage",
-    "needs",
-    "python-version",
-    "timeout-minutes",
-    "deploy-job",
-    "history-key",  # a cache key
-}
-# Tool inputs keep the tool's own variable name (STYLE.md section 2).
-TOOL_VARS = {"broker-url": "PACT_BROKER_BASE_URL", "testrail-host": "TESTRAIL_HOST"}
 GITLAB_ONLY = {"job-prefix", "stage", "needs", "deploy-job", "record-deployment"}
 # Keywords that, at the top level of an include, would change every job of the caller.
 GLOBAL_KEYWORDS = {"default", "image", "services", "before_script", "after_script", "cache"}
@@ -49,7 +41,7 @@ def visible_jobs(name: str) -> dict[str, dict]:
 
 def test_every_template_file_is_listed() -> None:
     on_disk = {p.stem for p in GITLAB_DIR.glob("*.yml") if not p.name.startswith("example")}
-    assert on_disk == set(TEMPLATES)
+    assert on_disk == {*TEMPLATES, BASE_FILE.stem}
 
 
 @params
@@ -83,6 +75,144 @@ def test_jobs_document_is_yaml_before_interpolation(name: str) -> None:
         load_yaml("job:\n  paths: [$[[ inputs.x ]]/a]\n")
 
 
+# -- every input is the setting of the same name (issue 10: templates that only wire) --------
+
+# Template defaults that differ from "empty: testgate decides", each with GitLab's reason; the
+# check fails when the template says something else.
+DEFAULT_EXCEPTIONS = {
+    ("monitor", "env"): (
+        "prod",
+        "GitLab needs it when it creates the pipeline (environment name, resource group, state "
+        "cache key); the scheduled monitor checks production",
+    ),
+    ("api-tests", "shards"): (
+        1,
+        "parallel: needs the count when GitLab creates the pipeline (a number input cannot be "
+        "empty); one job is what testgate does without shards",
+    ),
+    ("consumer-contracts", "pact-dir"): (
+        "pacts",
+        "GitLab uploads the artifact folder it names when it creates the pipeline, before "
+        "testgate.toml is read: the folder testgate writes to and GitLab keeps must be one",
+    ),
+    ("provider-verification", "pact-dir"): (
+        "pacts",
+        "the folder consumer-contracts.yml keeps as an artifact (its pact-dir)",
+    ),
+}
+
+
+def _same(value: object, default: object) -> bool:
+    """A YAML default equals the table's (true/"true", 600/600.0)."""
+
+    def norm(v: object) -> str:
+        if isinstance(v, bool):
+            return str(v).lower()
+        try:
+            return repr(float(str(v)))
+        except ValueError:
+            return str(v)
+
+    return norm(value) == norm(default)
+
+
+def input_problems(name: str, inputs: dict, table=SETTINGS) -> list[str]:
+    """Where a template's inputs are not the settings table's: name, description, default.
+
+    The default of an input is empty (testgate.toml and the table's default then apply the same
+    way on every platform), except: a boolean or a setting that testgate.toml and envs/ cannot
+    set may carry the table's own default; a template-only input with no default in the table
+    is the template's (a stage, a job timeout); DEFAULT_EXCEPTIONS.
+    """
+    problems = []
+    for key, spec in inputs.items():
+        setting = table.get(key)
+        if setting is None:
+            problems.append(f"{name}: input {key} is not a setting in settings_table.py")
+            continue
+        if not setting.input:
+            problems.append(f"{name}: {key} is not marked input=True in settings_table.py")
+        if spec.get("description") != setting.help:
+            problems.append(
+                f"{name}: {key}: description {spec.get('description')!r} is not the table's "
+                f"help {setting.help!r} (run python scripts/gen_gitlab_docs.py)"
+            )
+        if "default" not in spec:
+            continue  # required
+        default = spec["default"]
+        if (name, key) in DEFAULT_EXCEPTIONS:
+            wanted = DEFAULT_EXCEPTIONS[name, key][0]
+            if not _same(default, wanted):
+                problems.append(f"{name}: {key}: default {default!r}, expected {wanted!r}")
+            continue
+        if default in ("", None):
+            continue
+        wanted = setting.default
+        if setting.kind == "template" and wanted is None:
+            continue  # the template's own wiring value
+        overridable = bool(setting.toml or setting.env_file)
+        if wanted is None or isinstance(wanted, Derived) or overridable:
+            problems.append(
+                f"{name}: {key}: default {default!r} must be empty: testgate decides "
+                f"({setting.describe_default() or 'no default'}"
+                + (f", testgate.toml {setting.toml}" if setting.toml else "")
+                + ")"
+            )
+        elif not _same(default, wanted):
+            problems.append(f"{name}: {key}: default {default!r} is not the table's {wanted!r}")
+    return problems
+
+
+@params
+def test_inputs_are_the_settings_tables_names_descriptions_and_defaults(name: str) -> None:
+    assert input_problems(name, template(name).inputs) == []
+
+
+def test_the_table_check_notices_every_kind_of_drift() -> None:
+    def spec(key: str, **change: object) -> dict:
+        return {"default": "", "description": SETTINGS[key].help, **change}
+
+    good = {
+        "consumer-tests": spec("consumer-tests"),
+        "reports-dir": spec("reports-dir", default="reports"),
+        "history": spec("history", type="boolean", default=True),
+        "timeout-minutes": spec("timeout-minutes", type="number", default=7),
+        "history-max-runs": spec("history-max-runs", type="number", default=200),
+    }
+    assert input_problems("x", good) == []
+    drifts = {
+        "consumer-tests": {"default": "tests/pact"},  # testgate.toml has it: must be empty
+        "reports-dir": {"default": "out"},  # not the table's default
+        "history": {"default": False},  # a boolean other than the table's
+        "history-max-runs": {"description": "Runs kept"},  # not the table's help
+    }
+    for key, change in drifts.items():
+        assert len(input_problems("x", {key: {**good[key], **change}})) == 1, key
+    assert input_problems("x", {"bogus": spec("policy")}) == [
+        "x: input bogus is not a setting in settings_table.py"
+    ]
+    assert input_problems("monitor", {"env": spec("env", default="local")}), "exceptions checked"
+    assert input_problems("consumer-contracts", {"pact-dir": spec("pact-dir", default="")})
+    # the old GitLab defaults are caught: a CI variable where testgate takes the build's
+    assert input_problems("x", {"version": spec("version", default="$CI_COMMIT_SHA")})
+
+
+@params
+def test_variables_are_the_tables(name: str) -> None:
+    """Every TESTGATE_*/PACT_BROKER_*/TESTRAIL_* variable a job sets is a setting's variable
+    (or one the install reads)."""
+    install = {"TESTGATE_INSTALL", "TESTGATE_VENV", "TESTGATE_TOOLS_URL"}
+    known = {var for s in SETTINGS.values() for var in s.variables} | install
+    bodies = [template(name).jobs(), {INSTALL_JOB: install_job()}]
+    for jobs in bodies:
+        for job_name, job in jobs.items():
+            if not isinstance(job, dict):
+                continue
+            for var in job.get("variables") or {}:
+                if var.startswith(("TESTGATE_", "PACT_BROKER_", "TESTRAIL_")):
+                    assert var in known, f"{name}: {job_name}: {var} is no setting's variable"
+
+
 @params
 def test_every_input_is_used_and_every_use_is_declared(name: str) -> None:
     tpl = template(name)
@@ -94,13 +224,20 @@ def test_every_input_is_used_and_every_use_is_declared(name: str) -> None:
 
 @params
 def test_every_input_reaches_its_variable(name: str) -> None:
+    """Each input that is a testgate setting becomes the table's variable (a template-only
+    input shapes the jobs: a job name, a stage, a cache key, the image)."""
     tpl = template(name)
     body = tpl.body
-    for key in set(tpl.inputs) - STRUCTURAL:
-        var = TOOL_VARS.get(key, env_var_for(key))
+    for key in tpl.inputs:
+        if SETTINGS[key].kind == "template":
+            continue
+        var = SETTINGS[key].env
         assert re.search(
             rf"^\s+{var}: \$\[\[ inputs\.{re.escape(key)} \]\]$", body, flags=re.MULTILINE
         ), f"{name}: input {key!r} does not reach the variable {var}"
+    # the check can fail: the tool spelling an older template used is not the table's
+    assert SETTINGS["testrail-host"].env == "TESTGATE_TESTRAIL_HOST"
+    assert not re.search(r"^\s+TESTRAIL_HOST: ", body, flags=re.MULTILINE)
 
 
 @params
@@ -112,10 +249,15 @@ def test_tools_ref_default_equals_version(name: str) -> None:
 
 @params
 def test_no_global_keywords(name: str) -> None:
+    """An include must not change the caller's other jobs. Its one ``include`` is the shared
+    install (gitlab/base.yml), which holds a hidden job and nothing else."""
     jobs = template(name).jobs()
-    assert not (GLOBAL_KEYWORDS | {"variables", "stages", "workflow", "include"}) & set(jobs), (
+    assert jobs["include"] == [{"local": f"gitlab/{BASE_FILE.name}"}]
+    assert not (GLOBAL_KEYWORDS | {"variables", "stages", "workflow"}) & set(jobs), (
         f"{name}: an include must not change the caller's other jobs"
     )
+    base = load_yaml(BASE_FILE.read_text(encoding="utf-8"))
+    assert list(base) == [INSTALL_JOB], "base.yml holds the one hidden install job only"
 
 
 @params
@@ -123,6 +265,7 @@ def test_one_hidden_base_job_that_every_job_extends(name: str) -> None:
     jobs = template(name).jobs()
     hidden = [k for k in jobs if k.startswith(".")]
     assert hidden == [f".testgate-{name}-base"]
+    assert jobs[hidden[0]]["extends"] == INSTALL_JOB, "the install lives in one shared job"
     visible = visible_jobs(name)
     assert visible
     for job_name, job in visible.items():
@@ -133,7 +276,8 @@ def test_one_hidden_base_job_that_every_job_extends(name: str) -> None:
 
 @params
 def test_base_job_installs_testgate_at_tools_ref(name: str) -> None:
-    base = template(name).jobs()[f".testgate-{name}-base"]
+    assert template(name).jobs()[f".testgate-{name}-base"]["extends"] == INSTALL_JOB
+    base = install_job()  # what every base job extends: gitlab/base.yml
     script = "\n".join(base["before_script"])
     assert "@$TESTGATE_TOOLS_REF" in script
     assert "$TESTGATE_TOOLS_REPOSITORY" in script
@@ -155,8 +299,13 @@ def test_base_jobs_are_the_same_in_every_file() -> None:
         return base
 
     first = normal(TEMPLATES[0])
+    assert first == {"extends": INSTALL_JOB}, "the install is written once, in gitlab/base.yml"
     for name in TEMPLATES[1:]:
         assert normal(name) == first, f"{name}: base job drifted from {TEMPLATES[0]}"
+    install = "python3 -m venv"
+    assert [p.name for p in GITLAB_DIR.glob("*.yml") if install in p.read_text("utf-8")] == [
+        BASE_FILE.name
+    ]
 
 
 @params
@@ -165,7 +314,8 @@ def test_test_jobs_keep_junit_and_dotenv_even_when_failing(name: str) -> None:
         artifacts = job["artifacts"]
         assert artifacts["when"] == "always", job_name
         if "junit" in artifacts.get("reports", {}):
-            assert artifacts["reports"]["junit"].startswith("reports/")
+            for path in _listed(artifacts["reports"]["junit"]):
+                assert path.startswith("reports/")
         if job_name != "pact-record-deployment":
             assert artifacts["reports"]["dotenv"] == "reports/testgate.env", job_name
     junit = {
@@ -176,11 +326,41 @@ def test_test_jobs_keep_junit_and_dotenv_even_when_failing(name: str) -> None:
         "provider-verification": {
             "pact-provider-verification": "reports/provider-verification.xml"
         },
-        "api-tests": {"pact-api-tests": "reports/api*.xml"},  # api.xml or api-shard-<i>.xml
+        # api.xml, or api-shard-<i>.xml of this shard: never a glob (a stale file would match)
+        "api-tests": {
+            "pact-api-tests": ["reports/api.xml", "reports/api-shard-$CI_NODE_INDEX.xml"]
+        },
         "monitor": {"pact-monitor": "reports/monitor.xml"},
     }.get(name)
     if expected:
         assert {k: v for k, v in junit.items() if v} == expected
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+@params
+def test_jobs_keep_exactly_the_files_they_wrote(name: str) -> None:
+    """Artifacts name files (issue 12, item 8): a glob or the whole reports folder would carry
+    a stale report of the workspace into the report job. Logs (*.log) are never read as
+    reports; the pact folder is the consumer job's output."""
+    for job_name, job in visible_jobs(name).items():
+        for path in job["artifacts"]["paths"]:
+            folder, _, file = path.rpartition("/")
+            if path.endswith("/"):
+                assert path == "pacts/", path
+                assert job_name == "pact-consumer-contracts", path
+            elif "*" in path:
+                assert file == "*.log", f"{job_name}: {path} is a glob"
+            else:
+                assert folder == "reports", (job_name, path)
+                assert file, (job_name, path)
+        # the job's own summary, by the name testgate gives it (TESTGATE_JOB_NAME)
+        assert "reports/$CI_JOB_NAME_SLUG.md" in job["artifacts"]["paths"] or (
+            job_name == "pact-test-report"
+        )
+    assert install_job()["variables"]["TESTGATE_JOB_NAME"] == "$CI_JOB_NAME_SLUG"
 
 
 def test_deploy_jobs_declare_environment_and_resource_group() -> None:
@@ -217,7 +397,7 @@ def test_check_jsonschema_gitlab_ci(tmp_path: Path) -> None:
         jobs = tmp_path / f"{name}.jobs.yml"
         jobs.write_text(re.sub(r"!reference (?=\[)", "", tpl.interpolate()), encoding="utf-8")
         files += [head, jobs]
-    files += [GITLAB_DIR / e for e in EXAMPLES]
+    files += [GITLAB_DIR / e for e in EXAMPLES] + [BASE_FILE]
     proc = subprocess.run(
         [
             str(Path(ROOT / ".venv" / "bin" / "check-jsonschema"))
@@ -291,8 +471,6 @@ def test_same_input_names_as_the_github_workflows(name: str) -> None:
     twins = [workflows / f"{name}.yml"]
     if name == "can-i-deploy":  # GitHub has record-deployment as a workflow of its own
         twins.append(workflows / "record-deployment.yml")
-    if not twins[0].exists():
-        pytest.skip(f".github/workflows/{name}.yml does not exist yet")
     github: set[str] = set()
     for path in twins:
         on = load_yaml(path.read_text(encoding="utf-8")).get(True) or {}  # YAML 1.1: on -> True
@@ -421,17 +599,25 @@ def test_api_tests_shards_run_in_parallel_and_read_the_history() -> None:
     assert pip["key"] == "testgate-pip"
     report = visible_jobs("test-report")["pact-test-report"]
     assert job["variables"]["TESTGATE_HISTORY_FILE"] == report["variables"]["TESTGATE_HISTORY_FILE"]
-    # every shard's JUnit (api-shard-<i>.xml) reaches the test tab and the report's default glob
-    assert job["artifacts"]["reports"]["junit"] == "reports/api*.xml"
-    assert template("test-report").inputs["report-paths"]["default"] == "reports/*.xml"
+    # every shard's JUnit (api-shard-<i>.xml) reaches the test tab, and the report job reads
+    # whatever this pipeline wrote into the reports folder (report-paths empty: testgate's)
+    assert job["artifacts"]["reports"]["junit"] == [
+        "reports/api.xml",
+        "reports/api-shard-$CI_NODE_INDEX.xml",
+    ]
+    assert template("test-report").inputs["report-paths"]["default"] == ""
     assert template("api-tests").inputs["shards"] == {
         "type": "number",
         "default": 1,
         "description": template("api-tests").inputs["shards"]["description"],
     }
+    # no shard validation in YAML: GitLab needs the count for parallel:, testgate checks it
+    assert "CI_NODE_TOTAL" not in "\n".join(job["script"])
 
 
-def test_testrail_job_is_optional_pinned_and_runs_after_a_failed_gate() -> None:
+def test_testrail_job_is_optional_and_runs_after_a_failed_gate() -> None:
+    """The job only wires: `testgate testrail upload` installs TestRail's CLI at the version
+    testgate pins (tests/unit/test_testrail*.py check the pin, which moved out of the YAML)."""
     jobs = template("test-report").jobs({"testrail": True})
     job = jobs["pact-testrail-upload"]
     assert job["needs"] == ["pact-test-report"]
@@ -441,83 +627,64 @@ def test_testrail_job_is_optional_pinned_and_runs_after_a_failed_gate() -> None:
     off = template("test-report").jobs()["pact-testrail-upload"]
     assert off["rules"][0] == {"if": '"false" != "true"', "when": "never"}, "off by default"
     variables = job["variables"]
-    assert variables["TESTGATE_TRCLI_VERSION"] == "1.15.3"
     assert variables["TESTGATE_TESTRAIL_JUNIT"] == "reports/merged.xml"
-    assert variables["TESTGATE_TRCLI"].endswith("/.trcli-venv/bin/trcli")
     assert "TESTGATE_DRY_RUN" not in variables, "the report's dry-run must not reach trcli"
-    script = "\n".join(job["script"])
-    assert '"trcli==$TESTGATE_TRCLI_VERSION"' in script
-    assert script.rstrip().endswith("testgate testrail upload")
+    assert job["script"] == ["testgate testrail upload"]
+    assert "trcli" not in repr(job).replace("with trcli", ""), "no venv, no pin: testgate does it"
     for secret in ("TESTRAIL_USER", "TESTRAIL_KEY", "TESTRAIL_PASSWORD"):
         assert secret not in repr(job), f"{secret} comes from a masked CI/CD variable only"
+    # the report job never uploads as well
+    assert jobs["pact-test-report"]["variables"]["TESTGATE_TESTRAIL"] == "false"
 
 
-FAKE_TESTGATE = """#!/bin/sh
-case "$1" in
-  report)
-    echo "$1" >> "$RECORD"
-    if [ "$FAKE_JSON" = 1 ]; then mkdir -p "$(dirname "$TESTGATE_REPORT_JSON")"; echo {} > "$TESTGATE_REPORT_JSON"; fi
-    exit "$FAKE_REPORT_EXIT";;
-  history)
-    echo "$1 $2" >> "$RECORD"
-    [ "$2" = "$FAKE_HISTORY_FAILS" ] && exit 3; exit 0;;
-esac
-"""
+def test_no_trcli_pin_or_install_in_any_gitlab_file() -> None:
+    for path in GITLAB_DIR.glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        assert "trcli==" not in text, path.name
+        assert "TRCLI_VERSION" not in text, path.name
 
 
-@pytest.mark.parametrize(
-    ("report_exit", "json", "history", "history_fails", "exit_code", "calls"),
-    [
-        pytest.param(0, 1, "true", "", 0, ["report", "history record", "history html"], id="green"),
-        pytest.param(
-            1, 1, "true", "", 1, ["report", "history record", "history html"], id="red-recorded"
-        ),
-        pytest.param(1, 1, "true", "record", 1, ["report", "history record"], id="red-stays-red"),
-        pytest.param(
-            0,
-            1,
-            "true",
-            "html",
-            3,
-            ["report", "history record", "history html"],
-            id="history-error",
-        ),
-        pytest.param(0, 1, "false", "", 0, ["report"], id="history-off"),
-        pytest.param(3, 0, "true", "", 3, ["report"], id="no-report-json"),
-    ],
-)
-def test_report_script_keeps_the_gate_exit_code_and_records_history(
-    tmp_path: Path,
-    report_exit: int,
-    json: int,
-    history: str,
-    history_fails: str,
-    exit_code: int,
-    calls: list[str],
-) -> None:
-    """The job's own script under bash -e (like the runner), with a recording testgate."""
+def test_report_job_only_wires_testgate_ci_report() -> None:
+    """The gate, the history and its page after a decided gate, and the exit code are decided by
+    `testgate ci report` (tests/commands/test_ci.py holds the cases this file's bash-level test
+    of the old `|| gate=$?` script checked); the job runs that one command."""
     job = visible_jobs("test-report")["pact-test-report"]
-    fake = tmp_path / "bin" / "testgate"
-    fake.parent.mkdir()
-    fake.write_text(FAKE_TESTGATE, encoding="utf-8")
-    fake.chmod(0o755)
-    record = tmp_path / "record"
-    env = {
-        "PATH": f"{fake.parent}:/usr/bin:/bin",
-        "RECORD": str(record),
-        "FAKE_JSON": str(json),
-        "FAKE_REPORT_EXIT": str(report_exit),
-        "FAKE_HISTORY_FAILS": history_fails,
-        **{k: str(v) for k, v in job["variables"].items()},
-        "TESTGATE_HISTORY": history,
-    }
-    proc = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    assert job["script"] == ["testgate ci report"]
+    variables = job["variables"]
+    assert variables["TESTGATE_BASELINE"] == "", "baseline: off by default"
+    assert (
+        template("test-report").jobs({"baseline": "auto"})["pact-test-report"]["variables"][
+            "TESTGATE_BASELINE"
+        ]
+        == "auto"
     )
-    assert proc.returncode == exit_code, proc.stdout + proc.stderr
-    assert record.read_text(encoding="utf-8").splitlines() == calls
+
+
+@params
+def test_scripts_are_testgate_commands_only(name: str) -> None:
+    """Templates wire, Python decides: every job runs testgate commands, with no shell logic
+    (no `|| x=$?`, no `exit`, no `if`, no cutting of text)."""
+    for job_name, job in visible_jobs(name).items():
+        for line in job["script"]:
+            assert re.fullmatch(r"testgate [a-z -]+", line), f"{job_name}: {line!r}"
+    for line in install_job()["before_script"]:
+        for shell in ("$?", "exit", "head -c"):
+            assert shell not in line, line
+
+
+def test_merge_request_comment_job_runs_testgate_ci_comment_with_a_project_token() -> None:
+    jobs = template("test-report").jobs({"pr-comment": True})
+    job = jobs["pact-mr-comment"]
+    assert job["script"] == ["testgate ci comment"]
+    assert job["needs"] == ["pact-test-report"], "it reads the report job's JSON"
+    assert job["rules"][0] == {"if": '"true" != "true"', "when": "never"}
+    assert job["rules"][1]["if"].startswith("$CI_MERGE_REQUEST_IID == null")
+    assert job["rules"][1]["when"] == "never", "merge request pipelines only"
+    assert job["rules"][2] == [".testgate-test-report-base", "rules"], "also after a red gate"
+    off = template("test-report").jobs()["pact-mr-comment"]
+    assert off["rules"][0] == {"if": '"false" != "true"', "when": "never"}, "off by default"
+    # the token is a masked CI/CD variable, never an input, never CI_JOB_TOKEN
+    assert "TOKEN" not in repr(job["variables"])
+    from testgate.platforms.gitlab import TOKEN_VARIABLE
+
+    assert SETTINGS["gitlab-token"].env == TOKEN_VARIABLE == "TESTGATE_GITLAB_TOKEN"

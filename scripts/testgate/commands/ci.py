@@ -226,7 +226,7 @@ def _report(cfg: Settings, platform: Platform) -> int:
     _check_outputs([json_file, md_file, merged, page, svg])
 
     gate = report_command._run(
-        cfg.with_values(
+        _this_runs_reports(cfg, platform).with_values(
             json=json_file, json_tests=True, markdown=md_file, junit_out=merged, html=None
         ),
         platform,
@@ -257,6 +257,84 @@ def _report(cfg: Settings, platform: Platform) -> int:
         platform.error(f"ci report: the gate passed, but {names} failed (see above)")
         return failed[0][1]
     return ExitCode.OK
+
+
+def _this_runs_reports(cfg: Settings, platform: Platform) -> Settings:
+    """``cfg`` without the report files the repository holds unchanged (issue 12, item 8).
+
+    A CI job's results are never committed, so a report file that git tracks, unchanged, is a
+    leftover in the workspace, not a result of this run: on GitLab the report job's workspace
+    is a checkout plus the earlier jobs' artifacts, and a committed ``reports/old.xml`` would
+    otherwise be counted with them. Each file left out is named; when nothing of this run is
+    left, the gate cannot decide (exit 3). Outside a git checkout nothing is left out.
+
+    Raises:
+        ReportError: every report file found is committed unchanged.
+    """
+    import glob
+
+    from testgate.readers import expand_paths
+
+    patterns = [str(p) for p in cfg.report_paths or ()]
+    found = expand_paths(patterns, format=cfg.report_format)
+    committed = _committed_unchanged([f.path for f in found if f.path is not None])
+    if not committed:
+        return cfg
+    kept: list[str] = []
+    left_out: list[str] = []
+    for item in found:
+        if item.path is None:
+            kept.append(item.display)  # a pattern that matched nothing: report says so
+        elif item.path.resolve() in committed:
+            left_out.append(item.display)
+        else:
+            kept.append(glob.escape(item.display))  # this very file, never a pattern again
+    for name in left_out:
+        platform.warning(
+            f"ci report: {name} is committed to the repository, unchanged: "
+            "not a result of this run, not counted"
+        )
+    if not kept:
+        raise ReportError(
+            f"no report of this run in {' '.join(patterns)}: every file there is committed "
+            f"to the repository unchanged ({', '.join(left_out)})",
+            hint="the test jobs must write their reports there (and keep them as artifacts); "
+            f"or name the files with report-paths ({_var('report-paths')})",
+        )
+    return cfg.with_values(report_paths=tuple(kept))
+
+
+def _committed_unchanged(paths: Sequence[Path]) -> set[Path]:
+    """The ``paths`` that git tracks and that equal the committed file (resolved paths)."""
+    import subprocess
+
+    if not paths:
+        return set()
+
+    def git(*args: str, cwd: Path) -> str | None:
+        try:
+            proc = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return proc.stdout if proc.returncode == 0 else None
+
+    first = Path(paths[0]).resolve().parent
+    top_text = git("rev-parse", "--show-toplevel", cwd=first)
+    if not top_text:
+        return set()
+    top = Path(top_text.strip()).resolve()
+    inside = [p.resolve() for p in paths if p.resolve().is_relative_to(top)]
+    folders = sorted({str(p.parent.relative_to(top)) for p in inside})
+    if not folders:
+        return set()
+    tracked = git("ls-files", "-z", "--", *folders, cwd=top)
+    changed = git("ls-files", "-z", "--modified", "--", *folders, cwd=top)
+    if tracked is None or changed is None:
+        return set()
+    same = set(tracked.split("\0")) - set(changed.split("\0")) - {""}
+    return {p for p in inside if str(p.relative_to(top)) in same}
 
 
 def _step(
