@@ -985,14 +985,14 @@ def _env_file_values(
 ) -> Mapping[str, str] | None:
     from testgate.config import load_environment
 
-    name = getattr(args, "env", None) or environ.get("TESTGATE_ENV") or None
-    envs_dir_raw = (
-        getattr(args, "envs_dir", None)
-        or environ.get("TESTGATE_ENVS_DIR")
-        or project.get("environments", "dir", "envs")  # the table's envs-dir toml key
-    )
-    envs_dir = project.path(envs_dir_raw)
+    # Which env file: the env and envs-dir settings, resolved before the others (their own
+    # values cannot come from the env file they choose).
+    name, _ = _raw_value(setting("env"), args, environ, None, project, Use("env"))
+    folder, _ = _raw_value(setting("envs-dir"), args, environ, None, project, Use("envs-dir"))
+    envs_dir = project.path(str(folder or setting("envs-dir").default))
     try:
-        return load_environment(name, {}, envs_dir, optional=True).values
+        return load_environment(
+            str(name or setting("env").default), {}, envs_dir, optional=True
+        ).values
     except ConfigError:
         return None  # the command reports the unknown environment itself

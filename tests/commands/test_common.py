@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 from testgate.commands import _common
 from testgate.settings import CommandSpec, Settings
@@ -36,22 +34,3 @@ def test_execute_turns_pact_telemetry_off_unless_set(
     assert _common.execute(SPEC, ["b"], env, body) == 0
     assert seen == {"track": expected, "action": "b", "platform": expected}
     assert env == before  # the caller's mapping is left alone
-
-
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [
-        pytest.param({}, "true", id="unset"),
-        pytest.param({"PACT_DO_NOT_TRACK": "0"}, "0", id="set"),
-    ],
-)
-def test_old_style_commands_turn_it_off_too(environ: dict[str, str], expected: str) -> None:
-    seen: dict[str, str] = {}
-
-    def body(args: argparse.Namespace, platform, env: dict[str, str]) -> int:
-        seen["track"] = env["PACT_DO_NOT_TRACK"]
-        return 0
-
-    parser = _common.make_parser("demo", "demo", "  testgate demo")
-    assert _common.run(parser, [], {**environ, "TESTGATE_PLATFORM": "local"}, body) == 0
-    assert seen == {"track": expected}

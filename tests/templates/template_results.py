@@ -25,17 +25,6 @@ SERVICE_FILES = ("examples", "envs", "testgate.toml")
 REPORT_OUTPUTS = ("testgate-report", "merged.xml")
 
 
-def example_ready() -> None:
-    """Skip the calling test while the example services or their commands are missing."""
-    missing = [p for p in ("testgate.toml", "examples/inventory-api") if not (ROOT / p).exists()]
-    commands = ROOT / "scripts" / "testgate" / "commands"
-    missing += [
-        c for c in ("consumer.py", "verify.py", "api_tests.py") if not (commands / c).exists()
-    ]
-    if missing:
-        pytest.skip(f"the example services are not there yet: {missing}")
-
-
 def copy_service_files(dest: Path) -> Path:
     """Copy the example services (examples/, envs/, testgate.toml) into ``dest``, without caches."""
     ignore = shutil.ignore_patterns(

@@ -4,15 +4,9 @@ from pathlib import Path
 
 import pytest
 from testgate import secretscan
-from testgate.config import (
-    env_var_for,
-    list_environments,
-    load_environment,
-    load_project,
-    parse_bool,
-    resolve,
-)
+from testgate.config import list_environments, load_environment
 from testgate.errors import ConfigError, ExitCode
+from testgate.settings import env_var_for, load_project, parse_bool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +30,11 @@ def test_real_environment_variables_win_over_the_file(envs: Path) -> None:
     assert env.get("DATA") == "seed"
 
 
-def test_testgate_env_selects_the_environment(envs: Path) -> None:
-    assert load_environment(None, {"TESTGATE_ENV": "beta"}, envs).name == "beta"
-    assert load_environment(None, {}, envs).name == "local"
+def test_the_default_environment_may_have_no_file(tmp_path: Path) -> None:
+    assert load_environment("local", {}, tmp_path).values == {}
+    with pytest.raises(ConfigError, match="--env"):
+        load_environment("beta", {}, tmp_path)
+    assert load_environment("beta", {}, tmp_path, optional=True).values == {}
 
 
 @pytest.mark.parametrize("name", ["staging", "../etc/passwd", ""])
@@ -60,12 +56,6 @@ def test_require_names_every_missing_setting_and_the_file(envs: Path) -> None:
     assert str(envs / "beta.env") in text
 
 
-def test_resolve_order_flag_env_fallback() -> None:
-    assert resolve("flag", {"V": "env"}, "V", "file") == "flag"
-    assert resolve(None, {"V": "env"}, "V", "file") == "env"
-    assert resolve("", {"V": ""}, "V", None, "default") == "default"
-
-
 def test_env_var_names_follow_the_input_names() -> None:
     assert env_var_for("to-environment") == "TESTGATE_TO_ENVIRONMENT"
     assert env_var_for("tools-ref") == "TESTGATE_TOOLS_REF"
@@ -84,7 +74,7 @@ def test_parse_bool_rejects_nonsense() -> None:
 
 
 def test_project_file_is_found_from_a_subfolder() -> None:
-    project = load_project(ROOT / "examples" / "inventory-api", {})
+    project = load_project(ROOT / "examples" / "inventory-api")
     assert project.file == ROOT / "testgate.toml"
     assert project.get("provider", "name") == "inventory-api"
 
@@ -92,7 +82,7 @@ def test_project_file_is_found_from_a_subfolder() -> None:
 def test_broken_project_file_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "testgate.toml").write_text("[provider\nname=1")
     with pytest.raises(ConfigError, match=r"testgate\.toml"):
-        load_project(tmp_path, {})
+        load_project(tmp_path)
 
 
 # Secrets never live in envs/: only URLs, data-set names and timeouts. The detector is the
