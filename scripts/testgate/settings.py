@@ -30,11 +30,8 @@ import argparse
 import math
 import os
 import re
-import shlex
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -460,6 +457,8 @@ def load_project(start: Path, explicit: str | None = None) -> Project:
         file = root / PROJECT_FILE
         if not file.is_file():
             return Project(root=root)
+    import tomllib  # only when there is a file: --help stays fast
+
     try:
         text = file.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -587,6 +586,8 @@ def split_list(value: Any) -> list[str]:
 def split_command(value: str | Sequence[str]) -> list[str]:
     """A command from TOML (a list) or a variable (a shell-like string)."""
     if isinstance(value, str):
+        import shlex
+
         return shlex.split(value)
     return [str(v) for v in value]
 
@@ -635,6 +636,8 @@ def convert(s: Setting, raw: Any, project: Project) -> Any:
             raise _Invalid("is an empty command")
         return tuple(argv)
     if kind == "date":
+        from datetime import date
+
         try:
             return date.fromisoformat(str(raw))
         except ValueError:

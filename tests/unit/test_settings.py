@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from testgate import settings
+from testgate.cli import COMMANDS
 from testgate.errors import ConfigError
 from testgate.platforms.local import LocalPlatform
 from testgate.settings import CommandSpec, in_reports, use
@@ -219,6 +220,58 @@ def test_every_testgate_variable_in_the_code_is_in_the_table() -> None:
         if n not in declared and not n.startswith(("TESTGATE_OUT_",))
     }
     assert not unknown, f"TESTGATE_* variables used but not in settings_table.py: {unknown}"
+
+
+def test_no_command_module_spells_a_variable_name() -> None:
+    """The commands take every variable name from the table (help examples included)."""
+    commands = Path(settings.__file__).parent / "commands"
+    spelled = {
+        path.name: sorted(set(re.findall(r"\bTESTGATE_[A-Z0-9_]+", path.read_text("utf-8"))))
+        for path in commands.glob("*.py")
+    }
+    assert {name: found for name, found in spelled.items() if found} == {}
+
+
+# What only a run needs: child processes, threads, the toml and JSON parsers, the platform
+# adapters and the library. A command's --help and its usage errors load none of it, so that
+# start-up stays small for every command (the timing below measures one of them).
+RUN_ONLY = (
+    "subprocess",
+    "threading",
+    "tomllib",
+    "json",
+    "testgate.platforms",
+    "testgate.runner",
+    "testgate.pact",
+    "testgate.broker.lifecycle",  # (the broker's settings, in broker.client, are for the help)
+    "testgate.broker.matrix",
+    "testgate.broker.verification",
+    "testgate.broker.webhooks",
+    "testgate.history",
+    "testgate.junit",
+    "testgate.readers",
+    "testgate.render",
+    "testgate.provider",
+    "lxml",
+    "requests",
+    "dotenv",
+)
+_LOADED = """\
+import sys
+from testgate.cli import main
+main([sys.argv[1], "--help"])
+print("\\n".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - {"envs"}))
+def test_help_loads_nothing_only_a_run_needs(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, command], capture_output=True, text=True, check=True
+    )
+    loaded = done.stderr.split()
+    heavy = sorted(m for m in loaded if m.split(".")[0] in RUN_ONLY or m.startswith(RUN_ONLY))
+    assert heavy == [], f"testgate {command} --help loads {heavy}"
 
 
 def test_start_up_stays_under_100_ms() -> None:

@@ -8,102 +8,71 @@
 - :mod:`~testgate.broker.verification`: the Verifier's broker and pact-URL sources, bounded;
 - :mod:`~testgate.broker.webhooks`: the webhook that starts a provider's verification build.
 
-The names below are the package's public API (``from testgate import broker; broker.X``).
-"""
+The names below are the package's public API (``from testgate import broker; broker.X``). Each
+submodule is imported the first time one of its names is used (PEP 562), so that a command's
+``--help`` does not pay for the broker machinery it will not run."""
 
 from __future__ import annotations
 
-from testgate.broker.client import (
-    DEFAULT_BACKOFF_SECONDS,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT_SECONDS,
-    BrokerSettings,
-    CliRun,
-    Runner,
-    broker_settings,
-    find_pact_cli,
-    redact,
-    run_pact_broker,
-)
-from testgate.broker.lifecycle import (
-    EnvironmentsResult,
-    PublishResult,
-    ensure_environments,
-    environments_md,
-    find_pact_files,
-    list_environments,
-    not_published_md,
-    publish_pacts,
-    published_md,
-    record_deployment,
-    record_release,
-    recorded_md,
-)
-from testgate.broker.matrix import (
-    CanIDeployDecision,
-    MatrixRow,
-    can_i_deploy,
-    parse_matrix,
-    render_can_i_deploy_md,
-    row_reason,
-)
-from testgate.broker.selectors import DEFAULT_SELECTORS, parse_selectors
-from testgate.broker.verification import (
-    BoundedVerifier,
-    BrokerVerificationOptions,
-    add_broker_source,
-    add_pact_url_source,
-)
-from testgate.broker.webhooks import (
-    PACT_URL_VARIABLE,
-    WEBHOOK_EVENT,
-    WEBHOOK_TARGETS,
-    WebhookSpec,
-    build_webhook,
-    ensure_webhook,
-    webhook_uuid,
-)
+import importlib
+from typing import Any
 
-__all__ = [
-    "DEFAULT_BACKOFF_SECONDS",
-    "DEFAULT_RETRIES",
-    "DEFAULT_SELECTORS",
-    "DEFAULT_TIMEOUT_SECONDS",
-    "PACT_URL_VARIABLE",
-    "WEBHOOK_EVENT",
-    "WEBHOOK_TARGETS",
-    "BoundedVerifier",
-    "BrokerSettings",
-    "BrokerVerificationOptions",
-    "CanIDeployDecision",
-    "CliRun",
-    "EnvironmentsResult",
-    "MatrixRow",
-    "PublishResult",
-    "Runner",
-    "WebhookSpec",
-    "add_broker_source",
-    "add_pact_url_source",
-    "broker_settings",
-    "build_webhook",
-    "can_i_deploy",
-    "ensure_environments",
-    "ensure_webhook",
-    "environments_md",
-    "find_pact_cli",
-    "find_pact_files",
-    "list_environments",
-    "not_published_md",
-    "parse_matrix",
-    "parse_selectors",
-    "publish_pacts",
-    "published_md",
-    "record_deployment",
-    "record_release",
-    "recorded_md",
-    "redact",
-    "render_can_i_deploy_md",
-    "row_reason",
-    "run_pact_broker",
-    "webhook_uuid",
-]
+# public name -> the submodule that defines it
+_WHERE: dict[str, str] = {
+    "BrokerSettings": "client",
+    "CliRun": "client",
+    "DEFAULT_BACKOFF_SECONDS": "client",
+    "DEFAULT_RETRIES": "client",
+    "DEFAULT_TIMEOUT_SECONDS": "client",
+    "Runner": "client",
+    "broker_settings": "client",
+    "find_pact_cli": "client",
+    "redact": "client",
+    "run_pact_broker": "client",
+    "EnvironmentsResult": "lifecycle",
+    "PublishResult": "lifecycle",
+    "ensure_environments": "lifecycle",
+    "environments_md": "lifecycle",
+    "find_pact_files": "lifecycle",
+    "list_environments": "lifecycle",
+    "not_published_md": "lifecycle",
+    "publish_pacts": "lifecycle",
+    "published_md": "lifecycle",
+    "record_deployment": "lifecycle",
+    "record_release": "lifecycle",
+    "recorded_md": "lifecycle",
+    "CanIDeployDecision": "matrix",
+    "MatrixRow": "matrix",
+    "can_i_deploy": "matrix",
+    "parse_matrix": "matrix",
+    "render_can_i_deploy_md": "matrix",
+    "row_reason": "matrix",
+    "DEFAULT_SELECTORS": "selectors",
+    "parse_selectors": "selectors",
+    "BoundedVerifier": "verification",
+    "BrokerVerificationOptions": "verification",
+    "add_broker_source": "verification",
+    "add_pact_url_source": "verification",
+    "PACT_URL_VARIABLE": "webhooks",
+    "WEBHOOK_EVENT": "webhooks",
+    "WEBHOOK_TARGETS": "webhooks",
+    "WebhookSpec": "webhooks",
+    "build_webhook": "webhooks",
+    "ensure_webhook": "webhooks",
+    "webhook_uuid": "webhooks",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later uses are plain lookups
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

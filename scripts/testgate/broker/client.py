@@ -17,20 +17,20 @@ callers build :class:`BrokerSettings` from the typed settings and pass the envir
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from testgate.errors import ConfigError, ToolError
 from testgate.settings import setting
+
+if TYPE_CHECKING:  # a command's --help imports this module for the settings, not the runs
+    import subprocess
 
 T = TypeVar("T")
 
@@ -236,6 +236,8 @@ def find_pact_cli(explicit: str | Path | None = None, *, path: str | None = None
     beside = Path(sys.executable).parent / "pact"
     if beside.is_file():
         return str(beside)
+    import shutil
+
     found = shutil.which("pact", path=path)
     if found:
         return found
@@ -266,7 +268,7 @@ class CliRun:
         return (errors or lines or [f"exit code {self.returncode}"])[-1]
 
 
-Runner = Callable[..., subprocess.CompletedProcess[str]]
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 def _child_env(environ: Mapping[str, str], settings: BrokerSettings) -> dict[str, str]:
@@ -295,7 +297,7 @@ def run_pact_broker(
     *,
     extra_secrets: Sequence[str] = (),
     timeout: float | None = None,
-    runner: Runner = subprocess.run,
+    runner: Runner | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> CliRun:
     """Run ``pact broker <args>``; retry while the broker is unreachable, silent or failing.
@@ -308,6 +310,9 @@ def run_pact_broker(
         ConfigError: the broker refused the credentials (401/403).
         ToolError: the CLI is missing, or the broker stayed unreachable / silent / 5xx.
     """
+    import subprocess
+
+    run_child = runner or subprocess.run
     binary = find_pact_cli(settings.pact_cli, path=environ.get("PATH"))
     argv = [binary, "broker", *args]
     secrets = [*settings.secrets, *[s for s in extra_secrets if s]]
@@ -317,7 +322,9 @@ def run_pact_broker(
 
     def attempt(n: int) -> CliRun:
         try:
-            done = runner(argv, env=env, capture_output=True, text=True, timeout=limit, check=False)
+            done = run_child(
+                argv, env=env, capture_output=True, text=True, timeout=limit, check=False
+            )
         except subprocess.TimeoutExpired:
             raise Transient(f"no answer: did not finish in {limit:g} s") from None
         except OSError as exc:
@@ -362,6 +369,8 @@ def json_from(run: CliRun) -> Any:
     start = text.find("{")
     if start < 0:
         raise ToolError(f"pact broker {run.argv[2]} printed no JSON: {run.last_error()}")
+    import json
+
     try:
         return json.loads(text[start:])
     except ValueError as exc:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from testgate.broker.client import BrokerSettings
-from testgate.broker.client import broker_settings as _broker_settings
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, Use, use
+
+if TYPE_CHECKING:
+    from testgate.broker.client import BrokerSettings
+    from testgate.platforms import Platform
 
 # The broker's settings, in help order (credentials and tuning have no flags).
 BROKER_SETTINGS = (
@@ -27,6 +28,7 @@ BROKER_SETTINGS = (
 
 
 def _group_help() -> str:
+    from testgate.broker.client import BrokerSettings
     from testgate.settings import setting
 
     worst = BrokerSettings(url="").worst_case()
@@ -57,6 +59,8 @@ def broker_settings(
     Raises:
         ConfigError: no broker when required, a URL with credentials, inconsistent credentials.
     """
+    from testgate.broker.client import broker_settings as _broker_settings
+
     settings = _broker_settings(
         cfg.broker_url,
         token=cfg.broker_token,
@@ -93,6 +97,7 @@ def from_environ(
     Raises:
         ConfigError: invalid values (all of them at once), no broker when required.
     """
+
     from testgate import settings
 
     spec = CommandSpec(command, "", "", "", uses=broker_uses(required=False))
@@ -109,6 +114,7 @@ def settings_from(
     required: bool = True,
 ) -> BrokerSettings | None:
     """``verify``'s broker settings from its parsed flags and the environment."""
+
     return from_environ(
         environ,
         getattr(args, "broker_url", None),
@@ -121,6 +127,8 @@ def settings_from(
 
 def bounds_for(args: argparse.Namespace, environ: Mapping[str, str], url: str) -> BrokerSettings:
     """Timeout and retries for fetching ``url`` when no broker is configured (no credentials)."""
+    from testgate.broker.client import BrokerSettings
+
     parts = urlsplit(url)
     settings = from_environ(
         environ,

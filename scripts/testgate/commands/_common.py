@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def debug(environ: Mapping[str, str]) -> bool:
-    """``TESTGATE_DEBUG``: tracebacks for errors (an unreadable value means no)."""
+    """The debug setting: tracebacks for errors (an unreadable value means no)."""
     var = settings.setting("debug").env or ""
     try:
         return parse_bool(environ.get(var, "false"), var)
@@ -47,7 +47,7 @@ def execute(
     """Parse ``argv`` from the spec, load the settings, run ``body``; errors become exit codes.
 
     Every missing or invalid setting is reported at once (exit 2) before ``body`` runs. A
-    :class:`TestgateError` is one clear message (a traceback only with ``TESTGATE_DEBUG=true``);
+    :class:`TestgateError` is one clear message (a traceback only with the debug setting on);
     anything else is an internal error, exit 3, because a gate that cannot decide never passes.
     A closed stdout (``testgate report | head -1``) ends the command quietly.
     """
@@ -71,7 +71,7 @@ def execute(
         if spec.actions:  # the positional action is not a setting: hand it over as cfg.action
             cfg = cfg.with_values(action=args.action)
         # Adapters and children read the reports folder the settings resolved.
-        env["TESTGATE_REPORTS_DIR"] = str(cfg.reports_dir)
+        env[settings.setting("reports-dir").env or ""] = str(cfg.reports_dir)
         platform.environ = env
         return int(body(cfg, platform))
     except TestgateError as exc:
@@ -96,12 +96,12 @@ def execute(
 
 
 def how_to_set(name: str) -> str:
-    """Every way to set a setting, for messages: ``--provider, env TESTGATE_PROVIDER, ...``."""
+    """Every way to set a setting, for messages: ``--provider, env <its variable>, ...``."""
     return settings._how_to_set(settings.setting(name))
 
 
 def spelled(name: str) -> str:
-    """A setting as a person types it: its flag and its variable (``--broker / TESTGATE_BROKER``)."""
+    """A setting as a person types it: its flag and its variable (``--broker / <its variable>``)."""
     s = settings.setting(name)
     return " / ".join(x for x in (s.flag, s.env) if x) or name
 

@@ -6,12 +6,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import runner
 from testgate.commands import _common
 from testgate.errors import ConfigError
-from testgate.platforms import Platform
 from testgate.settings import setting
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def run_suite(
     path also in the ``junit_setting``'s variable), runs in ``cwd``, and is judged by its report through the report engine: no report, an
     unreadable one or zero tests cannot decide (exit 3), a failed test fails.
     """
+    from testgate import runner
+
     if command:
         values = {"python": sys.executable, "junit": str(junit.resolve()), **(placeholders or {})}
         argv = runner.expand_command(command, values)

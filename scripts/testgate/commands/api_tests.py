@@ -9,16 +9,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from testgate import runner
-from testgate.commands import _common, _suite
+from testgate.commands import _common
 from testgate.commands.verify import PROVIDER_START, provider_under_test
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Derived, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
 
 if TYPE_CHECKING:
     from testgate.config import Environment
+    from testgate.platforms import Platform
 
 HELP = "run the API tests against an environment (envs/<env>.env) -> reports/api.xml"
 
@@ -188,7 +187,7 @@ def _select_shard(
     platform: Platform,
 ) -> list[str]:
     """This runner's share of the API tests: pytest node ids balanced by recorded duration."""
-    from testgate import shard
+    from testgate import runner, shard
 
     n, i = position
     ids = runner.collect_tests(cfg.api_tests, env=env, extra_args=extra, what="API tests")
@@ -202,6 +201,8 @@ def _select_shard(
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate.commands import _suite
+
     command = cfg.api_tests_command
     _suite.require_tests_or_command(cfg.api_tests, command, "api-tests", "api-tests-command")
     target = environment(cfg)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from testgate import broker, files
 from testgate.commands import _common
 from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
-from testgate.settings import CommandSpec, Settings, in_reports, use
+from testgate.settings import CommandSpec, Settings, in_reports, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "ask the Pact Broker whether a version can be deployed to an environment"
 
@@ -24,11 +25,11 @@ SPEC = CommandSpec(
     description="Check the Pact Broker's matrix: may this version be deployed next to what is "
     "already in the environment? Writes a Markdown summary and reports/can-i-deploy.json; "
     "unknown results fail closed.",
-    examples="""\
+    examples=f"""\
   testgate can-i-deploy --pacticipant dashboard-api --to-environment prod   # version = git SHA
   testgate can-i-deploy --pacticipant inventory-api --version 1a2b3c --to-environment beta \\
       --retry-while-unknown 6 --retry-interval 10
-  TESTGATE_DRY_RUN=true testgate can-i-deploy ...   # report FAIL but exit 0 (break glass)""",
+  {setting("dry-run").env}=true testgate can-i-deploy ...   # report FAIL but exit 0 (break glass)""",
     uses=(
         use("pacticipant", required=True),
         use("version", required=True),
@@ -54,6 +55,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    import json
+
+    from testgate import broker, files
+
     settings = broker_settings(cfg, platform)
     assert settings is not None
     decision = broker.can_i_deploy(

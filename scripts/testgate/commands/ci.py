@@ -11,18 +11,19 @@ What the three platforms' templates did in three dialects (GitHub step ``if:``s,
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from testgate import settings
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode, ReportError, TestgateError
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Derived, Settings, in_reports, use
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "what every CI template runs: ci report (gate, history, TestRail), ci comment, ci shards"
 
@@ -526,6 +527,8 @@ def _from_report_json(doc: Mapping[str, Any], source: str):
 
 
 def _shards(cfg: Settings, platform: Platform) -> int:
+    import json
+
     count: int = cfg.shards  # checked by the settings loader against the table's bounds
     indexes = list(range(1, count + 1))
     platform.output("matrix", json.dumps(indexes, separators=(",", ":")))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import pact
-from testgate.commands import _common, _suite
+from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode, ToolError
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "run the consumer Pact tests (pytest or any runner): pacts/*.json + reports/consumer.xml"
 
@@ -24,7 +25,7 @@ SPEC = CommandSpec(
     description="Run the consumer's Pact tests: pytest (pact-python) in a fresh interpreter, or\n"
     "any other runner with consumer-command ([consumer] command in testgate.toml).\n\n"
     "The tests write their pacts into an empty folder of their own, named by\n"
-    "TESTGATE_PACT_DIR (pact-python and pact-js merge into existing files). When they pass,\n"
+    f"{setting('pact-dir').env} (pact-python and pact-js merge into existing files). When they pass,\n"
     "only those pacts are moved into the pact folder: a pact of the same consumer and\n"
     "provider is replaced, a pact of this consumer the run did not write again is removed\n"
     "if testgate wrote it; anything else in the folder (another consumer's pact) is left.\n"
@@ -66,6 +67,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    import shutil
+
+    from testgate import pact
+    from testgate.commands import _suite
+
     command = cfg.consumer_command
     _suite.require_tests_or_command(
         cfg.consumer_tests, command, "consumer-tests", "consumer-command"

@@ -7,14 +7,17 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate.commands import _broker, _common, _suite
+from testgate.commands import _broker, _common
 from testgate.commands._broker import GROUPS, broker_uses
 from testgate.commands.verify import PROVIDER_START, provider_under_test
 from testgate.errors import ConfigError, ExitCode, TestgateError
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "check the config, the provider, its states, the pacts, envs/ and the broker"
 
@@ -54,13 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
-    from testgate import doctor, platforms, settings
+    from testgate import settings
 
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return int(exc.code or 0)
-    explicit = getattr(args, "project_file", None) or environ.get("TESTGATE_PROJECT_FILE")
+    from testgate import doctor, platforms
+
+    explicit = getattr(args, "project_file", None) or environ.get(
+        settings.setting("project-file").env or ""
+    )
     try:
         settings.load_project(Path.cwd(), explicit or None)
     except ConfigError as exc:  # a checklist line, not only an error
@@ -76,6 +83,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 def _run(cfg: Settings, platform: Platform) -> int:
     from testgate import doctor
+    from testgate.commands import _suite
     from testgate.doctor import Check
 
     root = cfg.project.root

@@ -10,16 +10,16 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from testgate import broker
 from testgate.commands import _common
-from testgate.commands import envs as local
 from testgate.commands._broker import GROUPS, broker_settings, broker_uses
-from testgate.config import list_environments
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "the environments (envs/*.env and the broker's): list, show NAME, ensure in the broker"
 
@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate.commands import envs as local
+
     named = cfg.source("env") == "flag"
     if cfg.action == "show":
         if not named:
@@ -74,6 +76,9 @@ def _run(cfg: Settings, platform: Platform) -> int:
 
 def _list(cfg: Settings, platform: Platform) -> int:
     """The envs/ files, and the environments the broker knows when a broker is set."""
+    from testgate import broker
+    from testgate.commands import envs as local
+
     local.list_local_environments(cfg.envs_dir, platform)
     settings = broker_settings(cfg, platform, required=False)
     if settings is None:
@@ -85,6 +90,9 @@ def _list(cfg: Settings, platform: Platform) -> int:
 
 def _ensure(cfg: Settings, platform: Platform) -> int:
     """Create the broker environments envs/ defines and the broker lacks."""
+    from testgate import broker
+    from testgate.config import list_environments
+
     names = list_environments(cfg.envs_dir)
     if not names:
         raise ConfigError(

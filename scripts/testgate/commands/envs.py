@@ -10,12 +10,15 @@ import argparse
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate.commands import _common
 from testgate.errors import ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "alias of `environments list` (envs/ only) and `environments show NAME` (--env NAME)"
 

@@ -12,14 +12,16 @@ import argparse
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import files
-from testgate import history as hist
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate import history as hist
+    from testgate.platforms import Platform
 
 HELP = "record runs in a history file; trends, flaky tests and an HTML page"
 
@@ -60,10 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def trend_for(cfg: Settings, history: hist.History) -> hist.Trend:
     """The trend over ``history-window`` runs with ``flaky-max-flips`` (shared with quarantine)."""
+    from testgate import history as hist
+
     return hist.build_trend(history, last=cfg.history_window, max_flips=cfg.flaky_max_flips)
 
 
 def _show_trend(cfg: Settings, platform: Platform, history: hist.History) -> hist.Trend:
+    from testgate import files
+
     trend = trend_for(cfg, history)
     from testgate.render.markdown import render_trend_md
     from testgate.render.svg import render_trend_svg
@@ -86,6 +92,8 @@ def _report_given(cfg: Settings) -> bool:
 
 def record(cfg: Settings, platform: Platform) -> int:
     """Append the run in ``report-json`` to ``history-file``; then the trend (``summary``)."""
+    from testgate import history as hist
+
     path: Path = cfg.history_file
     report = hist.load_report(cfg.report_json)
     build = cfg.build
@@ -109,6 +117,9 @@ def record(cfg: Settings, platform: Platform) -> int:
 
 def html(cfg: Settings, platform: Platform) -> int:
     """Write the HTML page of the report JSON and the history's trend."""
+    from testgate import files
+    from testgate import history as hist
+
     path: Path = cfg.history_file
     history = hist.read_history(path)
     report_file: Path = cfg.report_json
@@ -131,6 +142,8 @@ def html(cfg: Settings, platform: Platform) -> int:
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate import history as hist
+
     if cfg.action == "record":
         return record(cfg, platform)
     if cfg.action == "html":

@@ -12,14 +12,16 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from testgate.commands import _common
 from testgate.commands.api_tests import ENVIRONMENT, environment, service_for
 from testgate.errors import ExitCode, ToolError
-from testgate.platforms import Platform
-from testgate.render.markdown import render_monitor_md
 from testgate.settings import CommandSpec, Settings, in_reports, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "run the read-only smoke checks against an environment: metrics and alerts"
 
@@ -63,6 +65,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 def _run(cfg: Settings, platform: Platform) -> int:
     from testgate import alerts, metrics, monitor
+    from testgate.render.markdown import render_monitor_md
 
     webhook = cfg.alert_webhook_url
     if webhook:

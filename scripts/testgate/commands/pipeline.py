@@ -8,12 +8,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "the whole flow locally: consumer pacts -> verify -> API tests -> report"
 

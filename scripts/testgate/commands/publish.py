@@ -13,14 +13,16 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import broker
 from testgate.commands import _common
 from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "publish pacts/*.json to the Pact Broker with version, branch and build URL"
 
@@ -63,6 +65,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate import broker
+
     settings = broker_settings(cfg, platform, required=False)
     pacts = cfg.pact_dir
     files = _own_pacts(broker.find_pact_files(pacts), pacts, platform)

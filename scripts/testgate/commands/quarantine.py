@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tomllib
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import files
-from testgate import history as hist
 from testgate.commands import _common
-from testgate.commands.history import trend_for
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "suggest quarantine entries (owner, reason, expiry) for flaky tests in the history"
 
@@ -59,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _existing_patterns(policy: Path) -> list[str]:
+    import tomllib
+
     if not policy.is_file():
         return []
     try:
@@ -72,6 +72,12 @@ def _existing_patterns(policy: Path) -> list[str]:
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from datetime import UTC, date, datetime, timedelta
+
+    from testgate import files
+    from testgate import history as hist
+    from testgate.commands.history import trend_for
+
     owner: str = cfg.quarantine_owner
     days: int = cfg.quarantine_days
     write: bool = cfg.quarantine_write

@@ -11,14 +11,16 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from testgate import broker
 from testgate.commands import _common
 from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
 
 HELP = "record that a version is now deployed to an environment"
 
@@ -64,6 +66,8 @@ def build_parser(kind: str = "deployment") -> argparse.ArgumentParser:
 
 def record(kind: str, cfg: Settings, platform: Platform) -> int:
     """Record a deployment or a release."""
+    from testgate import broker
+
     settings = broker_settings(cfg, platform)
     assert settings is not None
     if kind == "deployment":

@@ -4,31 +4,22 @@ pass/fail decision out."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from testgate import __version__, files
+from testgate import __version__
 from testgate.commands import _common
 from testgate.errors import ExitCode
-from testgate.gate import decide_gate, load_baseline
-from testgate.junit import expand_paths, parse_reports, read_test_entries, write_junit
-from testgate.model import FileResult, GateDecision, Report
-from testgate.platforms import Platform
-from testgate.policy import load_policy
-from testgate.render import (
-    RenderContext,
-    console_text,
-    iter_json,
-    render_report_md,
-    report_json,
-)
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate.model import GateDecision, Report
+    from testgate.platforms import Platform
 
 HELP = "merge test reports (JUnit XML and 8 more formats) and decide pass/fail under a gate policy"
 
@@ -89,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _progress(platform: Platform, count: int):
+    from testgate.model import FileResult
+
     if count < PROGRESS_MIN_FILES:
         return None
     state = {"last": time.monotonic(), "tests": 0}
@@ -104,6 +97,7 @@ def _progress(platform: Platform, count: int):
 
 
 def _annotate(platform: Platform, report: Report, decision: GateDecision, verdict: str) -> None:
+
     excused = decision.quarantined_ids
     failing = [f for f in report.failures if f.id not in excused]
     if decision.baseline is not None:  # only new failures fail the gate: only they are errors
@@ -123,6 +117,8 @@ def _export(cfg: Settings, platform: Platform, make_doc: Callable[[], dict]) -> 
 
     ``make_doc`` builds the report document, only when one of them is asked for.
     """
+    from testgate import files
+
     html_file: Path | None = cfg.html
     metrics_file: Path | None = cfg.metrics_file
     gateway: str | None = cfg.pushgateway_url
@@ -155,6 +151,8 @@ def _export(cfg: Settings, platform: Platform, make_doc: Callable[[], dict]) -> 
 def _inputs(patterns: Sequence[str], junit_out: Path | None, report_format: str | None) -> list:
     """The input files; the merged JUnit this run writes is never one of them (a folder of
     reports that already holds the last run's merged.xml would count every test twice)."""
+    from testgate.junit import expand_paths
+
     inputs = expand_paths(patterns, format=report_format)
     if junit_out is None:
         return inputs
@@ -170,6 +168,8 @@ def _baseline(cfg: Settings, platform: Platform) -> tuple[frozenset[str] | None,
     recorded). On the default branch itself, or with no such run, the full gate applies, and
     the summary says why.
     """
+    from testgate.gate import load_baseline
+
     value = (cfg.baseline or "").strip()
     if not value:
         return None, "", None
@@ -202,6 +202,20 @@ def _baseline(cfg: Settings, platform: Platform) -> tuple[frozenset[str] | None,
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    import datetime as dt
+
+    from testgate import files
+    from testgate.gate import decide_gate
+    from testgate.junit import parse_reports, read_test_entries, write_junit
+    from testgate.policy import load_policy
+    from testgate.render import (
+        RenderContext,
+        console_text,
+        iter_json,
+        render_report_md,
+        report_json,
+    )
+
     _pipe_safe(platform)
     patterns: Sequence[str] = cfg.report_paths
     json_file: Path | None = cfg.json

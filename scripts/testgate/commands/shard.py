@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import history as hist
-from testgate import shard
 from testgate.commands import _common
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate import history as hist
+    from testgate.platforms import Platform
 
 HELP = "select one of N test groups balanced by duration (from history or .test_durations)"
 
@@ -66,6 +67,9 @@ def known_durations(
         durations_file: a pytest-split ``.test_durations`` file, whose values win.
         runs: recent runs averaged per test.
     """
+    from testgate import history as hist
+    from testgate import shard
+
     found: dict[str, float] = {}
     loaded = None
     if history_given or history_file.is_file():
@@ -86,6 +90,7 @@ def durations_for(
     """:func:`known_durations` from flag values and the environment, for ``api-tests`` until it
     moves onto the settings model (TODO: then it calls known_durations with its settings).
     """
+
     history_value = _legacy(history, env, "history-file")
     durations_value = _legacy(durations, env, "durations")
     runs_value = _legacy(runs, env, "shard-runs")
@@ -170,6 +175,10 @@ def _count(value: object, name: str) -> int:
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    import shlex
+
+    from testgate import shard
+
     durations, history = known_durations(
         cfg.history_file,
         cfg.durations,

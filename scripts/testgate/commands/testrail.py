@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from testgate import testrail
 from testgate.commands import _common
 from testgate.errors import ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, use
 from testgate.settings import build_parser as build_spec_parser
+
+if TYPE_CHECKING:
+    from testgate import testrail
+    from testgate.platforms import Platform
 
 HELP = "upload the merged JUnit to TestRail with trcli (credentials from the environment)"
 
@@ -78,6 +79,8 @@ def _default_title(cfg: Settings) -> str:
 
 def upload_settings(cfg: Settings, trcli: str | None = None) -> testrail.UploadSettings:
     """What one upload needs, from the settings (and the build for the defaults)."""
+    from testgate import testrail
+
     build_url = cfg.build.build_url
     return testrail.UploadSettings(
         junit=cfg.testrail_junit,
@@ -99,6 +102,8 @@ def upload_settings(cfg: Settings, trcli: str | None = None) -> testrail.UploadS
 def find_trcli(cfg: Settings, platform: Platform) -> str:
     """The trcli to run: the one given, else the one on PATH, else the pinned release
     installed into ``trcli-venv`` (once; later runs reuse it)."""
+    import shutil
+
     if cfg.trcli:
         return str(cfg.trcli)
     on_path = shutil.which("trcli", path=cfg.environ.get("PATH"))
@@ -109,6 +114,8 @@ def find_trcli(cfg: Settings, platform: Platform) -> str:
 
 def install(cfg: Settings, platform: Platform) -> Path:
     """The pinned trcli in ``trcli-venv``, installed now when it is not there yet."""
+    from testgate import testrail
+
     venv: Path = cfg.trcli_venv
     if testrail.installed_version(venv) == testrail.TRCLI_VERSION:
         return testrail.trcli_in(venv)
@@ -128,6 +135,10 @@ def _run(cfg: Settings, platform: Platform) -> int:
 
 def upload(cfg: Settings, platform: Platform, *, dry_run: bool = False) -> int:
     """``testgate testrail upload`` (also the last step of ``testgate ci report``)."""
+    import shlex
+
+    from testgate import testrail
+
     settings = upload_settings(cfg)
     secrets = [s for s in (settings.key, settings.password) if s]
     for secret in secrets:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,16 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from testgate import pact
 from testgate.commands import _broker, _common
 from testgate.commands._broker import GROUPS, broker_uses
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, in_reports, use
 from testgate.settings import build_parser as build_spec_parser
 
 if TYPE_CHECKING:
+    from testgate import pact
     from testgate.broker import BrokerSettings
+    from testgate.platforms import Platform
     from testgate.stubs import IsolatedProvider
 
 HELP = "verify the provider against its pacts (isolated, or a deployed URL)"
@@ -159,6 +158,8 @@ def provider_under_test(
 
 def message_relay(cfg: Settings) -> pact.MessageRelay | None:
     """The handler of ``message-handler`` (else ``[provider.messages] handler``), if any."""
+    from testgate import pact
+
     spec = cfg.message_handler or pact.message_handler_spec(cfg.provider_messages)
     if not spec:
         return None
@@ -166,6 +167,8 @@ def message_relay(cfg: Settings) -> pact.MessageRelay | None:
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate import pact
+
     provider: str = cfg.provider
     junit = cfg.verify_junit
     platform.output("junit", str(junit))  # what the template uploads: this file, no glob
@@ -228,6 +231,8 @@ def _states_without_endpoint(
     states: Sequence[pact.ProviderState], *, deployed: bool
 ) -> ConfigError:
     """States in the pacts, nowhere to set them up: the interactions needing them cannot pass."""
+    import json
+
     names = sorted({s.name for s in states})
     shown = "\n".join(f"  - {json.dumps(n, ensure_ascii=False)}" for n in names[:20])
     if len(names) > 20:
@@ -296,6 +301,8 @@ def broker_source(cfg: Settings, platform: Platform, provider: str) -> RemoteSou
     The provider version and branch default to the build's commit and branch; results are
     published by default from CI builds of the default branch (see ``publish-results``).
     """
+    import json
+
     pact_url, use_broker = cfg.pact_url, cfg.broker
     if not pact_url and not use_broker:
         return None

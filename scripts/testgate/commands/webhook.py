@@ -12,29 +12,32 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from testgate import broker
 from testgate.commands import _common
 from testgate.commands._broker import GROUPS, broker_settings, broker_uses
 from testgate.errors import ConfigError, ExitCode
-from testgate.platforms import Platform
 from testgate.settings import CommandSpec, Settings, setting, use
 from testgate.settings import build_parser as build_spec_parser
 
+if TYPE_CHECKING:
+    from testgate.platforms import Platform
+
 HELP = "create or update the webhook that verifies a changed pact in the provider's CI"
 
+TOKEN, USER = setting("webhook-token").env, setting("webhook-user").env
 SPEC = CommandSpec(
     name="webhook",
     help=HELP,
     description="Create or update (by a stable UUID) the Pact Broker webhook for "
     "contract_requiring_verification_published. Tokens come only from the environment "
     "(webhook-token, and webhook-user for Jenkins).",
-    examples="""\
-  TESTGATE_WEBHOOK_TOKEN=... testgate webhook ensure --provider inventory-api \\
+    examples=f"""\
+  {TOKEN}=... testgate webhook ensure --provider inventory-api \\
       --target github --repository acme/inventory-api
-  TESTGATE_WEBHOOK_TOKEN=<trigger token> testgate webhook ensure --provider inventory-api \\
+  {TOKEN}=<trigger token> testgate webhook ensure --provider inventory-api \\
       --target gitlab --project 1234 --ref main
-  TESTGATE_WEBHOOK_USER=ci TESTGATE_WEBHOOK_TOKEN=<api token> testgate webhook ensure \\
+  {USER}=ci {TOKEN}=<api token> testgate webhook ensure \\
       --provider inventory-api --target jenkins --jenkins-url https://ci.example.com \\
       --job team/inventory-verify""",
     uses=(
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
 
 
 def _run(cfg: Settings, platform: Platform) -> int:
+    from testgate import broker
+
     settings = broker_settings(cfg, platform)
     assert settings is not None
     target = cfg.webhook_target or (
