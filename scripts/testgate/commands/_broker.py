@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from testgate.settings import CommandSpec, Settings, Use, use
 
@@ -78,7 +77,7 @@ def broker_settings(
     return settings
 
 
-# -- commands not on the settings model yet (verify), and tests -------------------------------
+# -- broker settings outside a command's own spec (verify's stub sources, tests) ---------------
 
 
 def from_environ(
@@ -104,42 +103,3 @@ def from_environ(
     args = argparse.Namespace(broker_url=url, **{k: v for k, v in flags.items() if v is not None})
     cfg = settings.load(spec, args, environ, platform)
     return broker_settings(cfg, platform, required=required)
-
-
-def settings_from(
-    args: argparse.Namespace,
-    environ: Mapping[str, str],
-    platform: Platform,
-    *,
-    required: bool = True,
-) -> BrokerSettings | None:
-    """``verify``'s broker settings from its parsed flags and the environment."""
-
-    return from_environ(
-        environ,
-        getattr(args, "broker_url", None),
-        platform=platform,
-        required=required,
-        skip_ssl_verification=getattr(args, "skip_ssl_verification", None),
-        broker_timeout=getattr(args, "broker_timeout", None),
-    )
-
-
-def bounds_for(args: argparse.Namespace, environ: Mapping[str, str], url: str) -> BrokerSettings:
-    """Timeout and retries for fetching ``url`` when no broker is configured (no credentials)."""
-    from testgate.broker.client import BrokerSettings
-
-    parts = urlsplit(url)
-    settings = from_environ(
-        environ,
-        f"{parts.scheme}://{parts.netloc}",
-        broker_timeout=getattr(args, "broker_timeout", None),
-    )
-    assert settings is not None
-    return BrokerSettings(
-        url=settings.url,
-        retries=settings.retries,
-        backoff=settings.backoff,
-        timeout=settings.timeout,
-        skip_ssl_verification=bool(getattr(args, "skip_ssl_verification", False)),
-    )

@@ -80,63 +80,16 @@ def known_durations(
     return found, loaded
 
 
-def durations_for(
-    env: Mapping[str, str],
-    *,
-    history: str | None = None,
-    durations: str | None = None,
-    runs: str | int | None = None,
-) -> tuple[dict[str, float], hist.History | None]:
-    """:func:`known_durations` from flag values and the environment, for ``api-tests`` until it
-    moves onto the settings model (TODO: then it calls known_durations with its settings).
-    """
-
-    history_value = _legacy(history, env, "history-file")
-    durations_value = _legacy(durations, env, "durations")
-    runs_value = _legacy(runs, env, "shard-runs")
-    try:
-        last = int(str(runs_value))
-        if last < 1:
-            raise ValueError
-    except ValueError:
-        raise ConfigError(
-            f"shard-runs must be a whole number of 1 or more, not {runs_value!r}",
-            hint=f"set {setting('shard-runs').env}",
-        ) from None
-    return known_durations(
-        Path(str(history_value)),
-        Path(str(durations_value)) if durations_value else None,
-        last,
-        history_given=bool(history),
-    )
-
-
-def _legacy(flag_value: object, env: Mapping[str, str], name: str) -> object:
-    """A setting from a flag value, else its variables, else its default (from the table)."""
-    if flag_value not in (None, ""):
-        return flag_value
-    s = setting(name)
-    for var in s.variables:
-        if env.get(var):
-            return env[var]
-    return s.default
-
-
-def shard_position(
-    shards: str | int | None, index: str | int | None, env: Mapping[str, str] | None = None
-) -> tuple[int, int] | None:
+def shard_position(shards: str | int | None, index: str | int | None) -> tuple[int, int] | None:
     """(N, I) of this runner; None when neither is set.
 
-    ``shards`` and ``index`` are the settings' values; with ``env`` (commands not yet on the
-    settings model), missing ones are read from the table's variables (``CI_NODE_TOTAL`` ...).
+    ``shards`` and ``index`` are the settings' values (``CI_NODE_TOTAL`` and ``CI_NODE_INDEX``
+    are among their variables in the table).
 
     Raises:
         ConfigError: only one of the two is set, a value is out of the table's bounds, or I is
             not in 1..N.
     """
-    if env is not None:
-        shards = _legacy(shards, env, "shards")
-        index = _legacy(index, env, "shard-index")
     if shards in (None, "") and index in (None, ""):
         return None
     total = None if shards in (None, "") else _count(shards, "shards")
