@@ -172,9 +172,10 @@ def parse_policy(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
                 raise _err(source, f"{where} expires must be a date (YYYY-MM-DD)") from None
         elif not isinstance(expires, dt.date):
             raise _err(source, f"{where} expires must be a date (YYYY-MM-DD)")
-        quarantine.append(
-            QuarantineEntry(str(entry["test"]), str(entry["owner"]), str(entry["reason"]), expires)
-        )
+        wrong = [k for k in ("test", "owner", "reason") if not isinstance(entry[k], str)]
+        if wrong:  # a list of tests would become one odd pattern: say so instead
+            raise _err(source, f"{where} {', '.join(wrong)} must be text (one entry per test)")
+        quarantine.append(QuarantineEntry(entry["test"], entry["owner"], entry["reason"], expires))
 
     suites_tbl = data.get("suites", {})
     if not isinstance(suites_tbl, Mapping):
@@ -220,6 +221,11 @@ def load_policy(path: Path | None) -> Policy:
             f"cannot read policy file {path}: {exc.strerror or exc}",
             hint="pass --policy with an existing file (or env TESTGATE_POLICY)",
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"policy {path} is not UTF-8 text: {exc.reason} at byte {exc.start}",
+            hint="save the policy file as UTF-8 (TOML files are UTF-8)",
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

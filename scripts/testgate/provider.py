@@ -153,7 +153,7 @@ def _wait_ready(
                 pass
         time.sleep(0.05)
     raise ToolError(
-        f"{name} did not answer on {ready_path} within {timeout:.0f}s; "
+        f"{name} did not answer on {ready_path} within {timeout:g} s; "
         f"the end of its log ({log}):\n{log_tail(log)}",
         hint="with port 0 the provider must print its URL (http://127.0.0.1:PORT); "
         "or put {port} in the command",
@@ -180,14 +180,21 @@ def open_log(path: Path, *, binary: bool = False):
         ConfigError: the path is a link, a folder or not a regular file (named).
     """
     import os
+    import stat
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    hint = "remove what is at that path (a link, a folder, a pipe) or choose another --reports-dir"
+    # O_NONBLOCK: a planted named pipe fails at once (ENXIO) instead of waiting for a reader.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
         raise ConfigError(
-            f"cannot write the log {path}: {exc.strerror or exc}",
-            hint="remove what is at that path (a link, a folder) or choose another --reports-dir",
+            f"cannot write the log {path}: {exc.strerror or exc}", hint=hint
         ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a device or a pipe with a reader
+        os.close(fd)
+        raise ConfigError(f"cannot write the log {path}: not a regular file", hint=hint)
+    os.set_blocking(fd, True)
+    os.ftruncate(fd, 0)  # only now: truncating is for a regular file testgate writes
     return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")

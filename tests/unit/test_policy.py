@@ -297,12 +297,6 @@ def test_an_unknown_quarantine_key_names_the_entry_by_number() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # DID NOT RAISE
-    reason="bug: parse_policy promises to check every type, but str()s a non-string "
-    "quarantine test/owner/reason (a list of tests becomes the fnmatch pattern \"['a::*', ...]\")",
-)
 @pytest.mark.parametrize(
     "field",
     [
@@ -405,12 +399,6 @@ def test_invalid_toml_is_exit_2_with_the_line(tmp_path: Path) -> None:
     assert "line 3" in info.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeDecodeError,
-    reason="bug: load_policy reads with read_text(encoding='utf-8') and catches only OSError, "
-    "so a non-UTF-8 policy escapes as UnicodeDecodeError (the CLI says 'internal error', exit 3)",
-)
 def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "gate.toml"
     path.write_bytes("[gate]\nmin-tests = 1  # café\n".encode("latin-1"))
