@@ -16,12 +16,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from testgate.errors import ConfigError
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every secret replaced by ``***`` (the one redactor: adapters, broker CLI,
+    REST clients, trcli). Longest first, so that a secret which begins another leaves none of
+    the longer one visible."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
 
 # A variable or field whose *name* says it holds a credential.
 SECRET_NAME = re.compile(

@@ -257,7 +257,6 @@ def ensure_trcli(
 
 
 def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    from testgate.secretscan import redact
+
+    return redact(text, secrets)

@@ -128,3 +128,11 @@ def test_allowlist_must_be_a_list_of_strings() -> None:
     assert secretscan.parse_allowlist("Bearer a, x") == ("Bearer a", "x")
     with pytest.raises(ConfigError, match=r"\[consumer\] secrets-allowlist"):
         secretscan.parse_allowlist([1])
+
+
+def test_redact_hides_a_secret_that_another_begins_with() -> None:
+    """The one redactor: longest first, so no tail of a longer secret stays visible."""
+    from testgate.secretscan import redact
+
+    assert redact("key=abc password=abcdef", ["abc", "abcdef", "", None]) == "key=*** password=***"
+    assert redact("nothing here", []) == "nothing here"

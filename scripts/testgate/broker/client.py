@@ -166,11 +166,10 @@ def broker_settings(
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with every secret replaced by ``***`` (:func:`testgate.secretscan.redact`)."""
+    from testgate.secretscan import redact as _redact
+
+    return _redact(text, secrets)
 
 
 # --------------------------------------------------------------------------- bounded retries

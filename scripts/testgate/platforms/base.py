@@ -138,9 +138,9 @@ class Platform:
     # -- helpers ------------------------------------------------------------
     def redact(self, text: str) -> str:
         """Replace every masked secret in ``text`` with ``***``."""
-        for secret in self._masked:
-            text = text.replace(secret, "***")
-        return text
+        from testgate.secretscan import redact
+
+        return redact(text, self._masked)
 
     def safe(self, text: str) -> str:
         """Untrusted ``text`` as this adapter prints it: redacted, control characters shown."""

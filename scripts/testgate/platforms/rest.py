@@ -154,10 +154,9 @@ class RestClient:
 
     def redact(self, text: str) -> str:
         """``text`` without any secret."""
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        from testgate.secretscan import redact
+
+        return redact(text, self.secrets)
 
     def request(
         self,
