@@ -920,6 +920,12 @@ def load(
     return settings_obj
 
 
+def spelled(name: str) -> str:
+    """A setting as a person types it: its flag and its variable (``--broker / <its variable>``)."""
+    s = setting(name)
+    return " / ".join(x for x in (s.flag, s.env) if x) or name
+
+
 def _how_to_set(s: Setting, positional: bool = False) -> str:
     ways = []
     if positional:

@@ -100,12 +100,6 @@ def how_to_set(name: str) -> str:
     return settings._how_to_set(settings.setting(name))
 
 
-def spelled(name: str) -> str:
-    """A setting as a person types it: its flag and its variable (``--broker / <its variable>``)."""
-    s = settings.setting(name)
-    return " / ".join(x for x in (s.flag, s.env) if x) or name
-
-
 def _quiet_stdout() -> None:
     """After EPIPE, point stdout at /dev/null so the interpreter's final flush is silent."""
     import os

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from testgate.commands import _broker, _common
 from testgate.commands._broker import GROUPS, broker_uses
 from testgate.errors import ConfigError, ExitCode
-from testgate.settings import CommandSpec, Settings, in_reports, use
+from testgate.settings import CommandSpec, Settings, in_reports, spelled, use
 from testgate.settings import build_parser as build_spec_parser
 
 if TYPE_CHECKING:
@@ -308,8 +308,7 @@ def broker_source(cfg: Settings, platform: Platform, provider: str) -> RemoteSou
         return None
     if pact_url and use_broker:
         raise ConfigError(
-            f"{_common.spelled('broker')} and {_common.spelled('pact-url')} are two different "
-            "sources: choose one",
+            f"{spelled('broker')} and {spelled('pact-url')} are two different sources: choose one",
             hint="--pact-url for the run a webhook starts, --broker for the regular build",
         )
     from testgate import broker

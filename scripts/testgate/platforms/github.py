@@ -270,13 +270,14 @@ class GitHubPlatform(Platform):
             ConfigError: the repository or the token is missing (both named at once).
         """
         from testgate.platforms.rest import WebhookRequest, missing_webhook_settings
+        from testgate.settings import setting, spelled
 
         missing = []
         if not repository or "/" not in repository:
-            missing.append('"repository" (owner/name; env TESTGATE_REPOSITORY)')
+            missing.append(f'"repository" (owner/name; {spelled("repository")})')
         if not token:
             missing.append(
-                "TESTGATE_WEBHOOK_TOKEN (a GitHub token that may dispatch to the repository)"
+                f"{setting('webhook-token').env} (a GitHub token that may dispatch to the repository)"
             )
         if missing:
             raise missing_webhook_settings("github", missing)

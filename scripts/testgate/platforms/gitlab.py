@@ -139,14 +139,15 @@ class GitLabPlatform(Platform):
             ConfigError: the project or the token is missing (both named at once).
         """
         from testgate.platforms.rest import WebhookRequest, missing_webhook_settings
+        from testgate.settings import setting, spelled
 
         missing = []
         if not project:
             missing.append(
-                '"project" (GitLab project id or url-encoded path; env TESTGATE_PROJECT)'
+                f'"project" (GitLab project id or url-encoded path; {spelled("gitlab-project")})'
             )
         if not token:
-            missing.append("TESTGATE_WEBHOOK_TOKEN (a pipeline trigger token)")
+            missing.append(f"{setting('webhook-token').env} (a pipeline trigger token)")
         if missing:
             raise missing_webhook_settings("gitlab", missing)
         body = {"token": token, "ref": ref, "variables": variables}

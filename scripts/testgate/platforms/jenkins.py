@@ -60,16 +60,16 @@ class JenkinsPlatform(Platform):
             ConfigError: the URL, the job or the credentials are missing (all named at once).
         """
         from testgate.platforms.rest import WebhookRequest, missing_webhook_settings
+        from testgate.settings import setting, spelled
 
         missing = []
         if not jenkins_url:
-            missing.append('"jenkins-url" (env TESTGATE_JENKINS_URL)')
+            missing.append(f'"jenkins-url" ({spelled("jenkins-url")})')
         if not job:
-            missing.append('"job" (job path, e.g. team/provider-verify; env TESTGATE_JOB)')
+            missing.append(f'"job" (job path, e.g. team/provider-verify; {spelled("jenkins-job")})')
         if not token or not user:
-            missing.append(
-                "TESTGATE_WEBHOOK_USER and TESTGATE_WEBHOOK_TOKEN (a Jenkins user and API token)"
-            )
+            user_var, token_var = setting("webhook-user").env, setting("webhook-token").env
+            missing.append(f"{user_var} and {token_var} (a Jenkins user and API token)")
         if missing:
             raise missing_webhook_settings("jenkins", missing)
         job_path = "/".join(
