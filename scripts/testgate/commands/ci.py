@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from testgate import settings
 from testgate.commands import _common
+from testgate.commands.testrail import testrail_uses
 from testgate.errors import ConfigError, ExitCode, ReportError, TestgateError
 from testgate.settings import CommandSpec, Derived, Settings, in_reports, use
 
@@ -83,18 +84,7 @@ REPORT_SPEC = CommandSpec(
         use("branch"),
         use("build-url"),
         use("testrail"),
-        use("testrail-host"),
-        use("testrail-project"),
-        use("testrail-project-id"),
-        use("testrail-suite-id"),
-        use("testrail-suite"),
-        use("testrail-run-name"),
-        use("testrail-close-run"),
-        use("trcli"),
-        use("trcli-venv"),
-        use("testrail-user"),
-        use("testrail-key"),
-        use("testrail-password"),
+        *testrail_uses(),
     ),
     groups={"metrics": "export the totals as Prometheus metrics (pass rate over time)"},
 )

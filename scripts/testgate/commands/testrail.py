@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from testgate.commands import _common
 from testgate.errors import ExitCode
-from testgate.settings import CommandSpec, Settings, use
+from testgate.settings import CommandSpec, Settings, Use, use
 from testgate.settings import build_parser as build_spec_parser
 
 if TYPE_CHECKING:
@@ -25,6 +25,28 @@ if TYPE_CHECKING:
     from testgate.platforms import Platform
 
 HELP = "upload the merged JUnit to TestRail with trcli (credentials from the environment)"
+
+# What a TestRail upload reads, here and in `testgate ci report` (credentials have no flags).
+TESTRAIL_SETTINGS = (
+    "testrail-host",
+    "testrail-project",
+    "testrail-project-id",
+    "testrail-suite-id",
+    "testrail-suite",
+    "testrail-run-name",
+    "testrail-close-run",
+    "trcli",
+    "trcli-venv",
+    "testrail-user",
+    "testrail-key",
+    "testrail-password",
+)
+
+
+def testrail_uses() -> tuple[Use, ...]:
+    """The ``use()`` of every setting a TestRail upload reads."""
+    return tuple(use(name) for name in TESTRAIL_SETTINGS)
+
 
 SPEC = CommandSpec(
     name="testrail",
@@ -44,18 +66,7 @@ SPEC = CommandSpec(
     action_help="upload: send the JUnit to TestRail; install: install the pinned trcli",
     uses=(
         use("testrail-junit"),
-        use("testrail-host"),
-        use("testrail-project"),
-        use("testrail-project-id"),
-        use("testrail-suite-id"),
-        use("testrail-suite"),
-        use("testrail-run-name"),
-        use("testrail-close-run"),
-        use("trcli"),
-        use("trcli-venv"),
-        use("testrail-user"),
-        use("testrail-key"),
-        use("testrail-password"),
+        *testrail_uses(),
         use("dry-run", help="print the trcli command (without credentials) and exit"),
     ),
 )
