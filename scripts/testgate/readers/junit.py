@@ -26,7 +26,7 @@ from testgate.readers.engine import (
     flush_passes,
 )
 from testgate.readers.values import Rejected, parse_count, parse_line, parse_time
-from testgate.readers.xmlsafe import check_no_doctype, iterparse
+from testgate.readers.xmlsafe import check_no_doctype, check_root, iterparse, prune_before
 
 ROOTS = ("testsuites", "testsuite")
 _TAGS = ("testsuites", "testsuite", "testcase", "failure", "error")
@@ -310,7 +310,7 @@ class JUnitReader(FileReader):
                         since += 1
                         if since >= BATCH:
                             since = 0
-                            _prune(parent, el)
+                            prune_before(parent, el)
                         continue
             # The careful way. First the one flush of the plain passes counted so far.
             if hot_n:
@@ -334,7 +334,7 @@ class JUnitReader(FileReader):
                 since += 1
                 if since >= BATCH:
                     since = 0
-                    _prune(parent, el)
+                    prune_before(parent, el)
             elif tag == "testsuite" or tag == "testsuites":
                 self.end_suite(el)  # clears the suite and everything still in it
                 suite_elem = prev_el = None
@@ -373,13 +373,6 @@ def _time_of(el) -> float:
         return -1.0
 
 
-def _prune(parent, el) -> None:
-    # Only what precedes el: the parser may already have built later siblings.
-    index = parent.index(el)
-    if index > 1:
-        del parent[: index - 1]
-
-
 def _message(result) -> str:
     if result is None:
         return ""
@@ -394,10 +387,5 @@ def read(col: Collector, display: str, path: Path, open_source: Callable[[], obj
     """Read one JUnit XML file (``open_source()`` gives the path or a filtered stream)."""
     reader = JUnitReader(col, display)
     root = reader.parse(open_source())
-    tag = root.tag if isinstance(root.tag, str) else "?"
-    if tag not in _SUITE_TAGS:
-        raise Rejected(
-            f"not a JUnit report: the root element is <{tag}>, not <testsuites> or <testsuite>",
-            root.sourceline,
-        )
+    check_root(root, _SUITE_TAGS, "a JUnit report", "<testsuites> or <testsuite>")
     return reader

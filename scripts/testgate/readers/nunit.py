@@ -36,7 +36,7 @@ from testgate.readers.engine import (
     message_of,
 )
 from testgate.readers.values import Rejected, parse_count, parse_time
-from testgate.readers.xmlsafe import check_no_doctype, iterparse
+from testgate.readers.xmlsafe import check_no_doctype, check_root, iterparse, prune_before
 
 ROOTS = ("test-run", "test-results", "test-suite")
 _TAGS = ("test-case", "test-suite", "test-run", "test-results")
@@ -253,7 +253,7 @@ class NUnitReader(FileReader):
                             since += 1
                             if since >= BATCH:
                                 since = 0
-                                _prune(parent, el)
+                                prune_before(parent, el)
                             continue
             # The careful way, after the one flush of the plain passes counted so far.
             if hot_n:
@@ -274,7 +274,7 @@ class NUnitReader(FileReader):
                 since += 1
                 if since >= BATCH:
                     since = 0
-                    _prune(parent, el)
+                    prune_before(parent, el)
             elif tag == "test-suite":
                 self.end_suite(el)
                 suite_elem = None
@@ -365,21 +365,14 @@ def _own_failure(elem) -> str | None:
     return None
 
 
-def _prune(parent, el) -> None:
-    index = parent.index(el)
-    if index > 1:
-        del parent[: index - 1]
-
-
 def read(col: Collector, display: str, path: Path, open_source: Callable[[], object]) -> FileReader:
     """Read one NUnit 2 or 3 file."""
     reader = NUnitReader(col, display)
     root = reader.parse(open_source())
-    tag = root.tag if isinstance(root.tag, str) else "?"
-    if tag not in ROOTS:
-        raise Rejected(
-            f"not an NUnit report: the root element is <{tag}>, not <test-run> (NUnit 3), "
-            "<test-results> (NUnit 2) or <test-suite>",
-            root.sourceline,
-        )
+    check_root(
+        root,
+        ROOTS,
+        "an NUnit report",
+        "<test-run> (NUnit 3), <test-results> (NUnit 2) or <test-suite>",
+    )
     return reader

@@ -11,7 +11,7 @@ and in attributes alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -148,6 +148,25 @@ def iterparse(source, tags: Iterable[str] | str, events: tuple[str, ...] = ("end
         remove_pis=True,
         collect_ids=False,
     )
+
+
+def prune_before(parent, el) -> None:
+    """Drop the elements before ``el``'s predecessor from ``parent`` (memory stays flat while
+    streaming). Only what precedes: the parser may already have built later siblings."""
+    index = parent.index(el)
+    if index > 1:
+        del parent[: index - 1]
+
+
+def check_root(root, allowed: Collection[str], what: str, expected: str) -> None:
+    """Refuse a file whose root element is not one of ``allowed`` (``what``: "a JUnit report").
+
+    Raises:
+        Rejected: naming the root element found and ``expected``.
+    """
+    tag = root.tag if isinstance(root.tag, str) else "?"
+    if tag not in allowed:
+        raise Rejected(f"not {what}: the root element is <{tag}>, not {expected}", root.sourceline)
 
 
 def check_no_doctype(root) -> None:

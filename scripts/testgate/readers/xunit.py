@@ -25,7 +25,7 @@ from testgate.readers.engine import (
     message_of,
 )
 from testgate.readers.values import Rejected, parse_count, parse_time
-from testgate.readers.xmlsafe import check_no_doctype, iterparse
+from testgate.readers.xmlsafe import check_no_doctype, check_root, iterparse
 
 ROOTS = ("assemblies", "assembly")
 _TAGS = ("test", "collection", "class", "assembly", "assemblies", "error")
@@ -208,11 +208,5 @@ def read(col: Collector, display: str, path: Path, open_source: Callable[[], obj
     """Read one xUnit.net v1, v2 or v3 file."""
     reader = XUnitReader(col, display)
     root = reader.parse(open_source())
-    tag = root.tag if isinstance(root.tag, str) else "?"
-    if tag not in ROOTS:
-        raise Rejected(
-            f"not an xUnit.net report: the root element is <{tag}>, not <assemblies> (v2, v3) "
-            "or <assembly> (v1)",
-            root.sourceline,
-        )
+    check_root(root, ROOTS, "an xUnit.net report", "<assemblies> (v2, v3) or <assembly> (v1)")
     return reader
