@@ -7,9 +7,11 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
+
+from fake_http import JSONHandler, ServedFake
 
 COMMENT_LIMIT = 65_536
 DOCS = "https://docs.github.com/rest"
@@ -44,7 +46,7 @@ class Repo:
 
 
 @dataclass
-class FakeGitHub:
+class FakeGitHub(ServedFake):
     """In-memory GitHub: repositories, tokens, comments; records every request."""
 
     web_url: str = "https://github.com"
@@ -108,36 +110,10 @@ class FakeGitHub:
     def calls(self, method: str | None = None) -> list[Received]:
         return [r for r in self.requests if method is None or r.method == method]
 
-    # -- server ---------------------------------------------------------------------------
+    # -- server (start, stop, with: ServedFake) --------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeGitHub:
-        fake = self
-
-        class Handler(_Handler):
-            state = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.root
 
     # -- model ----------------------------------------------------------------------------
     def _new_comment(self, repo: Repo, number: int, body: str, token: Token) -> dict[str, Any]:
@@ -175,31 +151,15 @@ _ISSUE_COMMENTS_BY_ID = re.compile(r"^/repositories/(\d+)/issues/(\d+)/comments$
 _COMMENT = re.compile(r"^/repos/([^/]+/[^/]+)/issues/comments/(\d+)$")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     state: FakeGitHub
     server_version = "FakeGitHub/1"
-    protocol_version = "HTTP/1.1"
-    wbufsize = 1 << 16  # headers and body in one write (no delayed-ACK stall on keep-alive)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    _lost = False
-
-    def _send(self, code: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        if self._lost:
-            return
-        data = json.dumps(payload).encode() if payload is not None else b""
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
-        self.send_header("X-RateLimit-Limit", "5000")
-        self.send_header("X-RateLimit-Remaining", "4999")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    content_type = "application/json; charset=utf-8"
+    extra_headers: ClassVar[dict[str, str]] = {
+        "X-GitHub-Api-Version-Selected": "2022-11-28",
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "4999",
+    }
 
     def _error(self, code: int, message: str, **extra: Any) -> None:
         self._send(code, {"message": message, "documentation_url": DOCS, **extra})
@@ -356,3 +316,6 @@ def _invalid_body(body: Any) -> dict[str, Any] | None:
             "message": f"body is too long (maximum is {COMMENT_LIMIT} characters)",
         }
     return None
+
+
+FakeGitHub.handler = _Handler

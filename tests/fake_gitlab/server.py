@@ -6,9 +6,11 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fake_http import JSONHandler, ServedFake
 
 NOTE_LIMIT = 1_000_000
 
@@ -39,7 +41,7 @@ class Project:
 
 
 @dataclass
-class FakeGitLab:
+class FakeGitLab(ServedFake):
     """In-memory GitLab: projects, merge requests, notes, tokens; records every request."""
 
     web_url: str = "https://gitlab.example.com"
@@ -84,37 +86,11 @@ class FakeGitLab:
     def calls(self, method: str | None = None) -> list[Received]:
         return [r for r in self.requests if method is None or r.method == method]
 
-    # -- server ---------------------------------------------------------------------------
+    # -- server (start, stop, with: ServedFake) --------------------------------------------
     @property
     def url(self) -> str:
         """The API root (``.../api/v4``), like ``CI_API_V4_URL``."""
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/v4"
-
-    def start(self) -> FakeGitLab:
-        fake = self
-
-        class Handler(_Handler):
-            state = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGitLab:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.root}/api/v4"
 
     # -- model ----------------------------------------------------------------------------
     def _new_note(
@@ -152,28 +128,9 @@ def _public(note: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in note.items() if not k.startswith("_")}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     state: FakeGitLab
     server_version = "FakeGitLab/1"
-    protocol_version = "HTTP/1.1"
-    wbufsize = 1 << 16  # headers and body in one write (no delayed-ACK stall on keep-alive)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    _lost = False
-
-    def _send(self, code: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        if self._lost:
-            return
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def _handle(self, method: str) -> None:
         st = self.state
@@ -341,3 +298,6 @@ def _invalid_body(body: Any) -> dict[str, Any] | None:
     if len(body["body"]) > NOTE_LIMIT:
         return {"message": {"note": [f"is too long (maximum is {NOTE_LIMIT} characters)"]}}
     return None
+
+
+FakeGitLab.handler = _Handler
