@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, require_tool
+from input_rules import input_problems as check_inputs
+from input_rules import same_default
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTIONS = ROOT / ".github" / "actions"
@@ -446,65 +448,10 @@ def _table():
     return SETTINGS
 
 
-def _same(value: object, default: object) -> bool:
-    """A YAML default (a workflow's typed one, an action's string) equals the table's."""
-
-    def norm(v: object) -> str:
-        if isinstance(v, bool):
-            return str(v).lower()
-        try:
-            return repr(float(str(v)))
-        except ValueError:
-            return str(v)
-
-    return norm(value) == norm(default)
-
-
 def input_problems(file: str, inputs: dict, settings) -> list[str]:
-    """Where a template's inputs are not the settings table's: name, description, default.
-
-    The default of an input is empty (testgate.toml and the table's default then apply the same
-    way on every platform), except: a boolean or a setting that testgate.toml and envs/ cannot
-    set may carry the table's own default; a template-only input with no default in the table
-    is the template's (a job timeout, an artifact name); DEFAULT_EXCEPTIONS.
-    """
-    from testgate.settings import Derived
-
-    problems = []
-    for name, spec in inputs.items():
-        setting = settings.get(name)
-        if setting is None:
-            problems.append(f"{file}: input {name} is not a setting in settings_table.py")
-            continue
-        if not setting.input:
-            problems.append(f"{file}: {name} is not marked input=True in settings_table.py")
-        if spec.get("description") != setting.help:
-            problems.append(
-                f"{file}: {name}: description {spec.get('description')!r} is not the table's "
-                f"help {setting.help!r} (run python scripts/gen_github_docs.py)"
-            )
-        default = spec.get("default", "")
-        if (file, name) in DEFAULT_EXCEPTIONS:
-            wanted = DEFAULT_EXCEPTIONS[file, name][0]
-            if not _same(default, wanted):
-                problems.append(f"{file}: {name}: default {default!r}, expected {wanted!r}")
-            continue
-        if spec.get("required") or default in ("", None):
-            continue
-        table = setting.default
-        if setting.kind == "template" and table is None:
-            continue  # the template's own wiring value
-        overridable = bool(setting.toml or setting.env_file)
-        if table is None or isinstance(table, Derived) or overridable:
-            problems.append(
-                f"{file}: {name}: default {default!r} must be empty: testgate decides "
-                f"({setting.describe_default() or 'no default'}"
-                + (f", testgate.toml {setting.toml}" if setting.toml else "")
-                + ")"
-            )
-        elif not _same(default, table):
-            problems.append(f"{file}: {name}: default {default!r} is not the table's {table!r}")
-    return problems
+    """Where a workflow's or action's inputs are not the settings table's (input_rules.py)."""
+    exceptions = {name: v for (f, name), v in DEFAULT_EXCEPTIONS.items() if f == file}
+    return check_inputs(file, inputs, settings, exceptions, "scripts/gen_github_docs.py")
 
 
 @pytest.mark.parametrize("path", INPUT_FILES, ids=[_name(p) for p in INPUT_FILES])
@@ -721,7 +668,9 @@ def test_actions_share_input_names_variables_and_commands_with_the_workflows(act
         own = f"`{env_var_for(name)}`"  # the input's own variable: set by both or by neither
         assert (own in where_mine.get(name, [])) == (own in where_theirs.get(name, [])), name
         if not (mine[name].get("required") or theirs[name].get("required")):
-            assert _same(mine[name].get("default", ""), theirs[name].get("default", "")), name
+            assert same_default(mine[name].get("default", ""), theirs[name].get("default", "")), (
+                name
+            )
 
 
 @pytest.mark.parametrize("path", ACTION_FILES, ids=[_name(p) for p in ACTION_FILES])

@@ -23,7 +23,7 @@ from gitlab_harness import (
     split,
     template,
 )
-from testgate.settings import Derived
+from input_rules import input_problems as check_inputs
 from testgate.settings_table import SETTINGS
 
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -102,65 +102,10 @@ DEFAULT_EXCEPTIONS = {
 }
 
 
-def _same(value: object, default: object) -> bool:
-    """A YAML default equals the table's (true/"true", 600/600.0)."""
-
-    def norm(v: object) -> str:
-        if isinstance(v, bool):
-            return str(v).lower()
-        try:
-            return repr(float(str(v)))
-        except ValueError:
-            return str(v)
-
-    return norm(value) == norm(default)
-
-
 def input_problems(name: str, inputs: dict, table=SETTINGS) -> list[str]:
-    """Where a template's inputs are not the settings table's: name, description, default.
-
-    The default of an input is empty (testgate.toml and the table's default then apply the same
-    way on every platform), except: a boolean or a setting that testgate.toml and envs/ cannot
-    set may carry the table's own default; a template-only input with no default in the table
-    is the template's (a stage, a job timeout); DEFAULT_EXCEPTIONS.
-    """
-    problems = []
-    for key, spec in inputs.items():
-        setting = table.get(key)
-        if setting is None:
-            problems.append(f"{name}: input {key} is not a setting in settings_table.py")
-            continue
-        if not setting.input:
-            problems.append(f"{name}: {key} is not marked input=True in settings_table.py")
-        if spec.get("description") != setting.help:
-            problems.append(
-                f"{name}: {key}: description {spec.get('description')!r} is not the table's "
-                f"help {setting.help!r} (run python scripts/gen_gitlab_docs.py)"
-            )
-        if "default" not in spec:
-            continue  # required
-        default = spec["default"]
-        if (name, key) in DEFAULT_EXCEPTIONS:
-            wanted = DEFAULT_EXCEPTIONS[name, key][0]
-            if not _same(default, wanted):
-                problems.append(f"{name}: {key}: default {default!r}, expected {wanted!r}")
-            continue
-        if default in ("", None):
-            continue
-        wanted = setting.default
-        if setting.kind == "template" and wanted is None:
-            continue  # the template's own wiring value
-        overridable = bool(setting.toml or setting.env_file)
-        if wanted is None or isinstance(wanted, Derived) or overridable:
-            problems.append(
-                f"{name}: {key}: default {default!r} must be empty: testgate decides "
-                f"({setting.describe_default() or 'no default'}"
-                + (f", testgate.toml {setting.toml}" if setting.toml else "")
-                + ")"
-            )
-        elif not _same(default, wanted):
-            problems.append(f"{name}: {key}: default {default!r} is not the table's {wanted!r}")
-    return problems
+    """Where a template's inputs are not the settings table's (input_rules.py)."""
+    exceptions = {key: v for (n, key), v in DEFAULT_EXCEPTIONS.items() if n == name}
+    return check_inputs(name, inputs, table, exceptions, "scripts/gen_gitlab_docs.py")
 
 
 @params
