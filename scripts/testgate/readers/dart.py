@@ -13,7 +13,6 @@ Fail closed: a test that started and has no ``testDone`` when the stream ends is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,10 +28,9 @@ from testgate.readers.jsonstream import (
     get_number,
     get_obj,
     get_str,
-    json_lines,
+    json_events,
     milliseconds,
 )
-from testgate.readers.values import Rejected
 
 _RESULTS = {"success": PASSED, "failure": FAILED, "error": ERROR}
 
@@ -141,18 +139,8 @@ class DartReader(FileReader):
         self.commit(acc, group, name, outcome, tm, 1, False, message_of(error), details)
 
     def parse(self, path: Path) -> None:
-        for number, line, last in json_lines(path):
-            try:
-                event = json.loads(line)
-            except (ValueError, RecursionError):
-                if last and not line.endswith(b"\n"):
-                    raise Rejected(
-                        f"truncated: line {number}, the last, is not a complete JSON event",
-                        number,
-                    ) from None
-                self.bad_lines += 1
-                continue
-            if type(event) is not dict:
+        for number, event in json_events(path):
+            if event is None:
                 self.bad_lines += 1
                 continue
             self.event(event, f"line {number}")

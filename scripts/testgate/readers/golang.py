@@ -15,15 +15,13 @@ unless it is the last one and unfinished: then the stream was cut short, an inpu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from testgate.model import ERROR, FAILED, PASSED, SKIPPED
 from testgate.readers import engine
 from testgate.readers.engine import DETAIL_CHARS, Collector, FileReader, message_of
-from testgate.readers.jsonstream import get_number, get_str, json_lines, seconds
-from testgate.readers.values import Rejected
+from testgate.readers.jsonstream import get_number, get_str, json_events, seconds
 
 _RESULTS = {"pass": PASSED, "fail": FAILED, "skip": SKIPPED}
 _NOISE = ("=== RUN", "=== PAUSE", "=== CONT", "=== NAME", "--- PASS", "--- FAIL", "--- SKIP")
@@ -105,19 +103,9 @@ class GoReader(FileReader):
             self.package_output.pop(pkg, None)
 
     def parse(self, path: Path) -> None:
-        for number, line, last in json_lines(path):
+        for number, event in json_events(path):
             where = f"line {number}"
-            try:
-                event = json.loads(line)
-            except (ValueError, RecursionError):
-                if last and not line.endswith(b"\n"):
-                    raise Rejected(
-                        f"truncated: line {number}, the last, is not a complete JSON event",
-                        number,
-                    ) from None
-                self.not_an_event(number)
-                continue
-            if type(event) is not dict:
+            if event is None:
                 self.not_an_event(number)
                 continue
             action = get_str(event, "Action", where)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import codecs
 import io
+import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import ijson
 
@@ -224,3 +225,22 @@ def seconds(value: float | None, where: str, scale: float = 1.0) -> tuple[float,
 def milliseconds(value: float | None, where: str) -> tuple[float, str | None]:
     """Seconds from a duration in milliseconds (see :func:`seconds`)."""
     return seconds(value, where, 0.001)
+
+
+def json_events(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """``(line number, event)`` of a JSON-lines event stream (Dart, ``go test -json``); the
+    event is ``None`` for a line that is not a JSON object (the reader counts it as bad).
+
+    Raises:
+        Rejected: the last line is cut off (a truncated stream, not a bad line).
+    """
+    for number, line, last in json_lines(path):
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            if last and not line.endswith(b"\n"):
+                raise Rejected(
+                    f"truncated: line {number}, the last, is not a complete JSON event", number
+                ) from None
+            event = None
+        yield number, event if type(event) is dict else None
