@@ -174,11 +174,12 @@ def _write_error(exc: OSError, what: str, path: Path) -> TestgateError:
     return ToolError(f"{where}: {exc.strerror or type(exc).__name__}")
 
 
-def _check_target(path: Path, what: str) -> int | None:
+def check_target(path: Path, what: str, *, hint: str | None = None) -> int | None:
     """The mode to keep when ``path`` is a regular file, None when it does not exist.
 
     Raises:
-        ConfigError: it is a folder, a symbolic link, a device, a FIFO or a socket.
+        ConfigError: it is a folder, a symbolic link, a device, a FIFO or a socket (``hint``:
+            the fix to name instead of the default).
     """
     try:
         st = os.lstat(path)
@@ -191,7 +192,7 @@ def _check_target(path: Path, what: str) -> int | None:
     raise ConfigError(
         f"cannot write {what} {path}: it is {kind_of(st.st_mode)}; testgate only replaces "
         "regular files",
-        hint=f"pass a file path for the {what} (the existing one is left as it is)",
+        hint=hint or f"pass a file path for the {what} (the existing one is left as it is)",
     )
 
 
@@ -225,7 +226,7 @@ def atomic_open(path: Path, *, what: str = "file", binary: bool = False) -> Iter
         ToolError: the disk is full or another I/O error happened (exit 3).
     """
     path = Path(path)
-    keep_mode = _check_target(path, what)
+    keep_mode = check_target(path, what)
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -250,7 +251,7 @@ def atomic_open(path: Path, *, what: str = "file", binary: bool = False) -> Iter
         os.fsync(fd)
         fh.close()
         fh = None
-        _check_target(path, what)  # still not a folder or a device, right before the rename
+        check_target(path, what)  # still not a folder or a device, right before the rename
         os.replace(tmp, path)
     except BaseException as exc:
         if fh is not None:

@@ -182,9 +182,13 @@ def open_log(path: Path, *, binary: bool = False):
     import os
     import stat
 
+    from testgate.files import check_target, kind_of
+
     path.parent.mkdir(parents=True, exist_ok=True)
     hint = "remove what is at that path (a link, a folder, a pipe) or choose another --reports-dir"
-    # O_NONBLOCK: a planted named pipe fails at once (ENXIO) instead of waiting for a reader.
+    check_target(path, "the log", hint=hint)  # names what is there: a folder, a FIFO, ...
+    # Then opened without following a link, and O_NONBLOCK: a named pipe planted since fails at
+    # once (ENXIO) instead of waiting for a reader.
     flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags, 0o644)
@@ -192,9 +196,10 @@ def open_log(path: Path, *, binary: bool = False):
         raise ConfigError(
             f"cannot write the log {path}: {exc.strerror or exc}", hint=hint
         ) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a device or a pipe with a reader
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a device, or a pipe with a reader, planted since
         os.close(fd)
-        raise ConfigError(f"cannot write the log {path}: not a regular file", hint=hint)
+        raise ConfigError(f"cannot write the log {path}: it is {kind_of(mode)}", hint=hint)
     os.set_blocking(fd, True)
     os.ftruncate(fd, 0)  # only now: truncating is for a regular file testgate writes
     return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")
