@@ -116,18 +116,18 @@ def _tool_env() -> dict[str, str]:
     return env
 
 
+def _run_tool(argv: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """A linter or checker on the templates, with this venv's tools first on PATH."""
+    return subprocess.run(
+        argv, cwd=cwd, capture_output=True, text=True, env=_tool_env(), check=False
+    )
+
+
 def test_actionlint_is_clean():
     actionlint = require_tool("actionlint")
     require_tool("shellcheck")
     files = [str(p.relative_to(ROOT)) for p in ALL_FILES]
-    proc = subprocess.run(
-        [actionlint, "-no-color", *files],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=_tool_env(),
-        check=False,
-    )
+    proc = _run_tool([actionlint, "-no-color", *files])
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -141,21 +141,14 @@ def test_actionlint_runs_shellcheck_on_run_scripts(tmp_path):
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo $FOO\n"
     )
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    proc = subprocess.run(
-        [actionlint, "-no-color", ".github/workflows/bad.yml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=_tool_env(),
-        check=False,
-    )
+    proc = _run_tool([actionlint, "-no-color", ".github/workflows/bad.yml"], cwd=tmp_path)
     assert proc.returncode == 1
     assert "SC2086" in proc.stdout
 
 
 def test_zizmor_offline_has_no_findings():
     zizmor = require_tool("zizmor")
-    proc = subprocess.run(
+    proc = _run_tool(
         [
             zizmor,
             "--offline",
@@ -164,12 +157,7 @@ def test_zizmor_offline_has_no_findings():
             ".github/zizmor.yml",
             ".github/workflows",
             ".github/actions",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=_tool_env(),
-        check=False,
+        ]
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings" in proc.stdout + proc.stderr
@@ -187,27 +175,15 @@ def test_zizmor_config_disables_only_self_repository():
 
 def test_workflows_match_the_github_workflow_schema():
     checker = require_tool("check-jsonschema")
-    proc = subprocess.run(
-        [checker, "--builtin-schema", "vendor.github-workflows", *map(str, ALL_FILES)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=_tool_env(),
-        check=False,
-    )
+    proc = _run_tool([checker, "--builtin-schema", "vendor.github-workflows", *map(str, ALL_FILES)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_actions_match_the_github_action_schema():
     checker = require_tool("check-jsonschema")
     assert {p.parent.name for p in ACTION_FILES} == EXPECTED_ACTIONS
-    proc = subprocess.run(
-        [checker, "--builtin-schema", "vendor.github-actions", *map(str, ACTION_FILES)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=_tool_env(),
-        check=False,
+    proc = _run_tool(
+        [checker, "--builtin-schema", "vendor.github-actions", *map(str, ACTION_FILES)]
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -241,14 +217,7 @@ def test_actionlint_and_zizmor_accept_the_actions_readme_example(tmp_path):
     workflows.mkdir(parents=True)
     (workflows / "service-ci.yml").write_text(_readme_example(), encoding="utf-8")
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    lint = subprocess.run(
-        [actionlint, "-no-color", ".github/workflows/service-ci.yml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=_tool_env(),
-        check=False,
-    )
+    lint = _run_tool([actionlint, "-no-color", ".github/workflows/service-ci.yml"], cwd=tmp_path)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     config = str(ROOT / ".github" / "zizmor.yml")
     audit = subprocess.run(
